@@ -1,0 +1,76 @@
+/**
+ * The error registry: every error Bulwark reports has a stable UPPER_SNAKE code, a message
+ * template and the HTTP status the API answers with. Codes never change meaning once released;
+ * docs/errors.md lists them. Nothing else in the code base invents an error code.
+ */
+
+export interface ErrorSpec {
+  /** HTTP status the API uses for this error. */
+  readonly status: number
+  /** Message template; `{name}` placeholders are filled from the error's params. */
+  readonly message: string
+}
+
+export const ERRORS = {
+  // ── generic ────────────────────────────────────────────────────────────────
+  INTERNAL: { status: 500, message: 'internal error: {detail}' },
+  INVALID_ARGUMENT: { status: 400, message: '{detail}' },
+  NOT_FOUND: { status: 404, message: '{what} not found' },
+
+  // ── rule language: compile time (parse and type-check) ─────────────────────
+  CEL_SYNTAX: { status: 400, message: '{detail}' },
+  CEL_LIMIT: { status: 400, message: 'expression exceeds the {limit} limit ({actual} > {max})' },
+  CEL_INVALID_LITERAL: { status: 400, message: '{detail}' },
+  CEL_UNDECLARED: { status: 400, message: "undeclared reference to '{name}'{hint}" },
+  CEL_UNKNOWN_FIELD: { status: 400, message: "type '{type}' has no field '{field}'{hint}" },
+  CEL_NO_OVERLOAD: {
+    status: 400,
+    message: "no matching overload for '{function}' applied to ({args}){hint}",
+  },
+  CEL_TYPE_MISMATCH: { status: 400, message: '{detail}' },
+  CEL_INVALID_MACRO: { status: 400, message: '{detail}' },
+
+  // ── rule language: evaluation (become error values, never exceptions) ───────
+  EVAL_DIVIDE_BY_ZERO: { status: 422, message: 'division by zero' },
+  EVAL_MODULUS_BY_ZERO: { status: 422, message: 'modulus by zero' },
+  EVAL_OVERFLOW: { status: 422, message: '{what} overflow' },
+  EVAL_RANGE: { status: 422, message: '{detail}' },
+  EVAL_NO_SUCH_FIELD: { status: 422, message: "no such field '{field}'" },
+  EVAL_NO_SUCH_KEY: { status: 422, message: 'no such key: {key}' },
+  EVAL_INDEX_OUT_OF_RANGE: { status: 422, message: 'index {index} out of range [0, {size})' },
+  EVAL_NO_OVERLOAD: { status: 422, message: "no matching overload for '{function}' applied to ({args})" },
+  EVAL_INVALID_ARGUMENT: { status: 422, message: '{detail}' },
+  EVAL_BUDGET: { status: 422, message: 'evaluation exceeded the budget of {max} comprehension steps' },
+} as const satisfies Record<string, ErrorSpec>
+
+export type ErrorCode = keyof typeof ERRORS
+
+export type ErrorParams = Readonly<Record<string, string | number>>
+
+/** Fills a message template; unknown placeholders are left visible rather than hidden. */
+export function formatMessage(code: ErrorCode, params: ErrorParams = {}): string {
+  return ERRORS[code].message.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  )
+}
+
+export function httpStatus(code: ErrorCode): number {
+  return ERRORS[code].status
+}
+
+/** The one exception type Bulwark throws across module boundaries. */
+export class BulwarkError extends Error {
+  readonly code: ErrorCode
+  readonly details: unknown
+
+  constructor(code: ErrorCode, params: ErrorParams = {}, details?: unknown) {
+    super(formatMessage(code, params))
+    this.name = 'BulwarkError'
+    this.code = code
+    this.details = details
+  }
+
+  get status(): number {
+    return httpStatus(this.code)
+  }
+}

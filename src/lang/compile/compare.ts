@@ -1,0 +1,178 @@
+/**
+ * Comparisons of primitives (int, double, string, bool, null), the bulk of risk rules. They
+ * compile to JS operators directly — ints are canonical numbers/bigints, so `===` and `<` are
+ * exact — and a comparison of a short path with a constant (`features.x > 3`,
+ * `event.type == 'signup'`) becomes one closure with the field reads inlined: measured at
+ * ~1.5× faster than composing a path closure with an operator closure (bench/lang).
+ */
+
+import { compareStrings } from '../runtime/equality.ts'
+import type { Type } from '../types.ts'
+import type { CompiledNode, Eval, Frame } from './node.ts'
+import { isPlainFieldName, objectField } from './paths.ts'
+
+export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>='
+
+const NUMERIC = new Set(['int', 'double'])
+const PRIMITIVE = new Set(['int', 'double', 'string', 'bool', 'null'])
+
+/** Whether `a op b` on these static types can use the JS operator directly. */
+export function isPrimitiveComparison(op: CompareOp, a: Type, b: Type): boolean {
+  if (op === '==' || op === '!=') return PRIMITIVE.has(a.kind) && PRIMITIVE.has(b.kind)
+  return (
+    (NUMERIC.has(a.kind) && NUMERIC.has(b.kind)) ||
+    (a.kind === 'bool' && b.kind === 'bool') ||
+    (a.kind === 'string' && b.kind === 'string')
+  )
+}
+
+const FLIP: Record<CompareOp, CompareOp> = {
+  '==': '==',
+  '!=': '!=',
+  '<': '>',
+  '<=': '>=',
+  '>': '<',
+  '>=': '<=',
+}
+
+type Binary = (a: any, b: any) => boolean
+
+const JS_OPS: Record<CompareOp, Binary> = {
+  '==': (a, b) => a === b,
+  '!=': (a, b) => a !== b,
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
+}
+
+const STRING_OPS: Record<CompareOp, Binary> = {
+  '==': (a, b) => a === b,
+  '!=': (a, b) => a !== b,
+  '<': (a, b) => compareStrings(a, b) < 0,
+  '<=': (a, b) => compareStrings(a, b) <= 0,
+  '>': (a, b) => compareStrings(a, b) > 0,
+  '>=': (a, b) => compareStrings(a, b) >= 0,
+}
+
+/** Loose equality for int against double (an int beyond 2^53 is a bigint). */
+const LOOSE: Record<'==' | '!=', Binary> = {
+  // biome-ignore lint/suspicious/noDoubleEquals: number/bigint comparison by value
+  '==': (a, b) => a == b,
+  // biome-ignore lint/suspicious/noDoubleEquals: number/bigint comparison by value
+  '!=': (a, b) => a != b,
+}
+
+export function compileComparison(op: CompareOp, l: CompiledNode, r: CompiledNode, lt: Type, rt: Type): Eval {
+  if (l.constant && !r.constant) return compileComparison(FLIP[op], r, l, rt, lt)
+  const mixed =
+    (op === '==' || op === '!=') && lt.kind !== rt.kind && NUMERIC.has(lt.kind) && NUMERIC.has(rt.kind)
+  if (mixed) return binary(LOOSE[op as '==' | '!='], l.run, r.run)
+  if (lt.kind === 'string' && op !== '==' && op !== '!=') return binary(STRING_OPS[op], l.run, r.run)
+  const path = l.path
+  if (r.constant && path && path.fields.length <= 2 && path.fields.every(isPlainFieldName)) {
+    return fused(op, path.slot, path.fields, r.constant.value)
+  }
+  return binary(JS_OPS[op], l.run, r.run)
+}
+
+function binary(op: Binary, a: Eval, b: Eval): Eval {
+  return (f: Frame) => op(a(f), b(f))
+}
+
+// One closure per operator and path depth: V8 inlines the reads and the operator together.
+function fused(op: CompareOp, s: number, fields: readonly string[], K: unknown): Eval {
+  const [a, b] = fields as [string, string]
+  const get1 = (f: Frame) => {
+    const v = (f[s] as any)?.[a]
+    return v !== undefined ? v : objectField(f[s], a)
+  }
+  const get2 = (f: Frame) => {
+    const o = (f[s] as any)?.[a]
+    if (o === undefined) return objectField(f[s], a)
+    const v = o?.[b]
+    return v !== undefined ? v : objectField(o, b)
+  }
+  if (fields.length === 0) {
+    switch (op) {
+      case '==':
+        return (f: Frame) => f[s] === K
+      case '!=':
+        return (f: Frame) => f[s] !== K
+      case '<':
+        return (f: Frame) => (f[s] as any) < (K as any)
+      case '<=':
+        return (f: Frame) => (f[s] as any) <= (K as any)
+      case '>':
+        return (f: Frame) => (f[s] as any) > (K as any)
+      case '>=':
+        return (f: Frame) => (f[s] as any) >= (K as any)
+    }
+  }
+  if (fields.length === 1) {
+    switch (op) {
+      case '==':
+        return (f: Frame) => {
+          const v = (f[s] as any)?.[a]
+          return (v !== undefined ? v : get1(f)) === K
+        }
+      case '!=':
+        return (f: Frame) => {
+          const v = (f[s] as any)?.[a]
+          return (v !== undefined ? v : get1(f)) !== K
+        }
+      case '<':
+        return (f: Frame) => {
+          const v = (f[s] as any)?.[a]
+          return (v !== undefined ? v : get1(f)) < (K as any)
+        }
+      case '<=':
+        return (f: Frame) => {
+          const v = (f[s] as any)?.[a]
+          return (v !== undefined ? v : get1(f)) <= (K as any)
+        }
+      case '>':
+        return (f: Frame) => {
+          const v = (f[s] as any)?.[a]
+          return (v !== undefined ? v : get1(f)) > (K as any)
+        }
+      case '>=':
+        return (f: Frame) => {
+          const v = (f[s] as any)?.[a]
+          return (v !== undefined ? v : get1(f)) >= (K as any)
+        }
+    }
+  }
+  switch (op) {
+    case '==':
+      return (f: Frame) => {
+        const v = (f[s] as any)?.[a]?.[b]
+        return (v !== undefined ? v : get2(f)) === K
+      }
+    case '!=':
+      return (f: Frame) => {
+        const v = (f[s] as any)?.[a]?.[b]
+        return (v !== undefined ? v : get2(f)) !== K
+      }
+    case '<':
+      return (f: Frame) => {
+        const v = (f[s] as any)?.[a]?.[b]
+        return (v !== undefined ? v : get2(f)) < (K as any)
+      }
+    case '<=':
+      return (f: Frame) => {
+        const v = (f[s] as any)?.[a]?.[b]
+        return (v !== undefined ? v : get2(f)) <= (K as any)
+      }
+    case '>':
+      return (f: Frame) => {
+        const v = (f[s] as any)?.[a]?.[b]
+        return (v !== undefined ? v : get2(f)) > (K as any)
+      }
+    case '>=':
+      return (f: Frame) => {
+        const v = (f[s] as any)?.[a]?.[b]
+        return (v !== undefined ? v : get2(f)) >= (K as any)
+      }
+  }
+}

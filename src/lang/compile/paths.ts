@@ -1,0 +1,102 @@
+/**
+ * Field access. Paths through schema objects (`event.device.id`) compile to one closure that
+ * walks plain-object fields, unrolled for short paths. Access is own-property only: a field
+ * that Object.prototype also has (constructor, toString, __proto__, …) is read through
+ * Object.hasOwn, and every other name cannot reach the prototype without being absent first.
+ * A missing field is an EVAL_NO_SUCH_FIELD error.
+ */
+
+import { isPlainObject, mapFind, mapHas } from '../runtime/maps.ts'
+import { fail, Optional } from '../runtime/values.ts'
+import type { Eval, Frame } from './node.ts'
+
+const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype))
+const hasOwn = Object.hasOwn
+
+/** Whether a field name can be read with a plain property access (see the module comment). */
+export const isPlainFieldName = (name: string): boolean => !PROTOTYPE_NAMES.has(name)
+
+const missing = (field: string): never => fail('EVAL_NO_SUCH_FIELD', { field })
+
+/** Reads `field` of a value whose static type is a schema object. */
+export function objectField(o: unknown, field: string): unknown {
+  if (typeof o !== 'object' || o === null) return missing(field)
+  if (o instanceof Map) {
+    const v = mapFind(o, field)
+    return v === undefined ? missing(field) : v
+  }
+  if (!hasOwn(o, field)) return missing(field)
+  const v = (o as Record<string, unknown>)[field]
+  return v === undefined ? missing(field) : v
+}
+
+/** Reads `field` of a map or dynamically typed value; absent keys are EVAL_NO_SUCH_KEY. */
+export function dynamicField(o: unknown, field: string): unknown {
+  if (o instanceof Optional) return fail('EVAL_NO_SUCH_FIELD', { field })
+  if (typeof o !== 'object' || o === null || Array.isArray(o))
+    return fail('EVAL_NO_SUCH_KEY', { key: JSON.stringify(field) })
+  if (o instanceof Map) {
+    if (!mapHas(o, field)) fail('EVAL_NO_SUCH_KEY', { key: JSON.stringify(field) })
+    return o.get(field)
+  }
+  if (!isPlainObject(o) || !hasOwn(o, field)) return fail('EVAL_NO_SUCH_KEY', { key: JSON.stringify(field) })
+  return o[field]
+}
+
+/** `has(x.f)`: for schema objects a present, non-null field; for maps a present key. */
+export function hasField(o: unknown, field: string, isObjectType: boolean): boolean {
+  if (typeof o !== 'object' || o === null) return fail('EVAL_NO_SUCH_FIELD', { field })
+  if (o instanceof Map) return mapHas(o, field)
+  if (!hasOwn(o, field)) return false
+  return (
+    !isObjectType ||
+    ((o as Record<string, unknown>)[field] !== undefined && (o as Record<string, unknown>)[field] !== null)
+  )
+}
+
+/**
+ * A closure reading `frame[slot]` and then `fields` of plain objects. All field names must
+ * satisfy isPlainFieldName; the compiler falls back to objectField otherwise.
+ */
+export function pathGetter(slot: number, fields: readonly string[]): Eval {
+  switch (fields.length) {
+    case 0:
+      return (f: Frame) => f[slot]
+    case 1: {
+      const a = fields[0]!
+      return (f: Frame) => {
+        const v = (f[slot] as any)?.[a]
+        return v !== undefined ? v : objectField(f[slot], a)
+      }
+    }
+    case 2: {
+      const [a, b] = fields as [string, string]
+      return (f: Frame) => {
+        const o = (f[slot] as any)?.[a]
+        if (o === undefined) return objectField(f[slot], a)
+        const v = o?.[b]
+        return v !== undefined ? v : objectField(o, b)
+      }
+    }
+    case 3: {
+      const [a, b, c] = fields as [string, string, string]
+      return (f: Frame) => {
+        const o = (f[slot] as any)?.[a]
+        if (o === undefined) return objectField(f[slot], a)
+        const p = o?.[b]
+        if (p === undefined) return objectField(o, b)
+        const v = p?.[c]
+        return v !== undefined ? v : objectField(p, c)
+      }
+    }
+    default:
+      return (f: Frame) => {
+        let o: unknown = f[slot]
+        for (const k of fields) {
+          const v = (o as any)?.[k]
+          o = v !== undefined ? v : objectField(o, k)
+        }
+        return o
+      }
+  }
+}
