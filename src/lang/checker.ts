@@ -26,6 +26,8 @@ export type Reference =
   | { readonly kind: 'variable'; readonly name: string }
   | { readonly kind: 'local'; readonly name: string }
   | { readonly kind: 'type'; readonly type: Type }
+  /** An unresolved name in unchecked mode: an error at run time, as CEL prescribes. */
+  | { readonly kind: 'unbound'; readonly name: string }
   | {
       readonly kind: 'call'
       readonly decl: FunctionDecl
@@ -240,6 +242,10 @@ class Checker {
       this.refs.set(e.id, { kind: 'type', type: denoted })
       return typeOf(denoted)
     }
+    if (this.dynamic) {
+      this.refs.set(e.id, { kind: 'unbound', name })
+      return T.dyn
+    }
     const known = [...this.env.variables.keys(), ...this.scopes.flatMap((s) => [...s.keys()])].filter(
       (n) => !n.startsWith('@'),
     )
@@ -255,6 +261,11 @@ class Checker {
       if (v) {
         this.refs.set(e.id, { kind: 'variable', name: v.name })
         return v.type
+      }
+      const denoted = TYPE_DENOTATIONS[q.replace(/^\./, '')]
+      if (denoted) {
+        this.refs.set(e.id, { kind: 'type', type: denoted })
+        return typeOf(denoted)
       }
     }
     const operand = this.visit(e.operand)
@@ -334,6 +345,10 @@ class Checker {
     const args = e.target ? [e.target, ...e.args] : e.args
     if (!decl) {
       for (const a of args) this.visit(a)
+      if (this.dynamic) {
+        this.refs.set(e.id, { kind: 'unbound', name: e.fn })
+        return T.dyn
+      }
       this.sink.report(
         'CEL_UNDECLARED',
         {
@@ -377,6 +392,11 @@ class Checker {
       if (params.every((p, i) => isAssignable(p, argTypes[i]!, s))) {
         matched.push({ overload: o, params, result: freshen(o.result, suffix), subst: s })
       }
+    }
+    if (matched.length === 0 && this.dynamic) {
+      // Unchecked: no overload fits the literal arguments, so the call fails when evaluated.
+      this.pending.set(e.id, { decl, candidates: [], namespaced })
+      return T.dyn
     }
     if (matched.length === 0) {
       if (!argTypes.some((t) => t.kind === 'error')) this.reportNoOverload(e, decl, argTypes, receiver)

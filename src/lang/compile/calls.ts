@@ -69,6 +69,14 @@ const noOverload = (name: string, values: readonly unknown[]): never =>
   fail('EVAL_NO_OVERLOAD', { function: name, args: values.map(kindName).join(', ') })
 
 export function compileCall(site: CallSite): Eval {
+  if (site.candidates.length === 0) {
+    const args = site.args
+    return (f: Frame) =>
+      noOverload(
+        site.name,
+        args.map((g) => g(f)),
+      )
+  }
   if (site.candidates.length === 1) return single(site, site.candidates[0]!)
   return dispatch(site)
 }

@@ -6,7 +6,7 @@
  * ~1.5× faster than composing a path closure with an operator closure (bench/lang).
  */
 
-import { compareStrings } from '../runtime/equality.ts'
+import { compare, compareStrings, equals } from '../runtime/equality.ts'
 import type { Type } from '../types.ts'
 import type { CompiledNode, Eval, Frame } from './node.ts'
 import { isPlainFieldName, objectField } from './paths.ts'
@@ -55,19 +55,20 @@ const STRING_OPS: Record<CompareOp, Binary> = {
   '>=': (a, b) => compareStrings(a, b) >= 0,
 }
 
-/** Loose equality for int against double (an int beyond 2^53 is a bigint). */
-const LOOSE: Record<'==' | '!=', Binary> = {
-  // biome-ignore lint/suspicious/noDoubleEquals: number/bigint comparison by value
-  '==': (a, b) => a == b,
-  // biome-ignore lint/suspicious/noDoubleEquals: number/bigint comparison by value
-  '!=': (a, b) => a != b,
+const MIXED: Record<CompareOp, Binary> = {
+  '==': equals,
+  '!=': (a, b) => !equals(a, b),
+  '<': (a, b) => compare(a, b) < 0,
+  '<=': (a, b) => compare(a, b) <= 0,
+  '>': (a, b) => compare(a, b) > 0,
+  '>=': (a, b) => compare(a, b) >= 0,
 }
 
 export function compileComparison(op: CompareOp, l: CompiledNode, r: CompiledNode, lt: Type, rt: Type): Eval {
   if (l.constant && !r.constant) return compileComparison(FLIP[op], r, l, rt, lt)
-  const mixed =
-    (op === '==' || op === '!=') && lt.kind !== rt.kind && NUMERIC.has(lt.kind) && NUMERIC.has(rt.kind)
-  if (mixed) return binary(LOOSE[op as '==' | '!='], l.run, r.run)
+  // int against double: an int beyond 2^53 is compared as a double (see equality.ts).
+  if (lt.kind !== rt.kind && NUMERIC.has(lt.kind) && NUMERIC.has(rt.kind))
+    return binary(MIXED[op], l.run, r.run)
   if (lt.kind === 'string' && op !== '==' && op !== '!=') return binary(STRING_OPS[op], l.run, r.run)
   const path = l.path
   if (r.constant && path && path.fields.length <= 2 && path.fields.every(isPlainFieldName)) {

@@ -119,6 +119,7 @@ class Compiler {
     const ref = this.ref(e)
     if (!ref) return undefined
     if (ref.kind === 'type') return constantNode(typeValueForType(ref.type) as CelType)
+    if (ref.kind === 'unbound') return unbound(ref.name)
     if (ref.kind === 'local' || ref.kind === 'variable') {
       const slot = ref.kind === 'local' ? this.localSlot(ref.name) : this.env.slots.get(ref.name)!
       return { run: pathGetter(slot, []), path: { slot, fields: [] }, cost: 0 }
@@ -162,6 +163,7 @@ class Compiler {
 
   private call(e: CallExpr): CompiledNode {
     const ref = this.ref(e)
+    if (ref?.kind === 'unbound') return unbound(ref.name)
     if (ref?.kind !== 'call') throw new Error(`internal: unresolved call '${e.fn}'`)
     const argExprs = ref.namespaced ? e.args : e.target ? [e.target, ...e.args] : e.args
     // Optional access is resolved through the plain operator's declaration; go by the syntax.
@@ -539,6 +541,14 @@ function macroParts(e: ComprehensionExpr): { pred?: Expr; value?: Expr } | undef
       return undefined
     default:
       return undefined
+  }
+}
+
+/** A name unchecked mode could not resolve: evaluating it is an error (which && and || may absorb). */
+function unbound(name: string): CompiledNode {
+  return {
+    run: () => fail('EVAL_INVALID_ARGUMENT', { detail: `undeclared reference to '${name}'` }),
+    cost: 1,
   }
 }
 

@@ -15,14 +15,24 @@ function numeric(v: unknown): number | bigint | undefined {
   return undefined
 }
 
+/**
+ * Two numeric values made comparable. An int or uint beyond 2^53 (a bigint) meeting a number is
+ * compared as a double, as cel-go does (so 2^63-1 equals 2^63.0); two bigints compare exactly.
+ * Against safe integers the conversion cannot change the order.
+ */
+function aligned(a: number | bigint, b: number | bigint): [number, number] | [bigint, bigint] {
+  if (typeof a === typeof b) return [a, b] as [number, number]
+  return [Number(a), Number(b)]
+}
+
 export function equals(a: unknown, b: unknown): boolean {
   if (a === b) return true
   const na = numeric(a)
   if (na !== undefined) {
     const nb = numeric(b)
-    // Loose equality compares number and bigint by mathematical value; NaN == x is false.
-    // biome-ignore lint/suspicious/noDoubleEquals: intentional number/bigint comparison
-    return nb !== undefined && na == nb
+    if (nb === undefined) return false
+    const [x, y] = aligned(na, nb)
+    return x === y
   }
   if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return false
   if (Array.isArray(a)) {
@@ -85,9 +95,11 @@ export function compare(a: unknown, b: unknown): number {
   const na = numeric(a)
   if (na !== undefined) {
     const nb = numeric(b)
-    // Neither smaller nor greater: equal, or unordered when one is NaN.
-    if (nb !== undefined)
-      return na < nb ? -1 : na > nb ? 1 : Number.isNaN(na) || Number.isNaN(nb) ? Number.NaN : 0
+    if (nb !== undefined) {
+      const [x, y] = aligned(na, nb)
+      // Neither smaller nor greater: equal, or unordered when one is NaN.
+      return x < y ? -1 : x > y ? 1 : x === y ? 0 : Number.NaN
+    }
   } else if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b)
   else if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b)
   else if (a instanceof Uint8Array && b instanceof Uint8Array) return compareBytes(a, b)

@@ -159,8 +159,8 @@ export function doubleToInt(d: number): Int {
   if (!Number.isFinite(d)) fail('EVAL_RANGE', { detail: 'double out of int64 range' })
   const t = Math.trunc(d)
   if (t <= SAFE && t >= -SAFE) return t === 0 ? 0 : t
-  // 2^63 is exactly representable and already out of range; the range is [-2^63, 2^63).
-  if (t >= TWO_63 || t < -TWO_63) fail('EVAL_RANGE', { detail: 'double out of int64 range' })
+  // As in cel-go both ends are excluded: -2^63 as a double is already out of range.
+  if (t >= TWO_63 || t <= -TWO_63) fail('EVAL_RANGE', { detail: 'double out of int64 range' })
   return canonical(BigInt(t))
 }
 

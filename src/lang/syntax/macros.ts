@@ -136,6 +136,25 @@ const transformMap =
       }
     })
 
+/** The hidden variable names cel.block and its helpers refer to (users cannot spell '@'). */
+export const blockVar = (kind: 'index' | 'iterVar' | 'accuVar', n: readonly number[]) =>
+  `@${kind}:${n.join(':')}`
+
+/** `cel.bind(name, init, body)` as a comprehension over an empty list. */
+function bindVar(c: MacroContext, name: string, init: Expr, body: Expr): Expr {
+  return c.f.comprehension(c.at, {
+    iterVar: '#unused',
+    iterVar2: '',
+    range: c.f.list(c.at, []),
+    accuVar: name,
+    accuInit: init,
+    loopCondition: bool(c, false),
+    loopStep: ident(c, name),
+    result: body,
+    macro: 'cel.bind',
+  })
+}
+
 /**
  * `o.optMap(x, e)` → `o.hasValue() ? optional.of(<x = o.value()> e) : optional.none()`;
  * optFlatMap leaves out the optional.of (e is itself an optional).
@@ -144,17 +163,7 @@ function optionalMap(c: MacroContext, wrap: boolean): Expr | undefined {
   const name = simpleName(c, c.args[0]!, `the variable of ${wrap ? 'optMap' : 'optFlatMap'}`)
   if (name === undefined) return undefined
   const target = c.target!
-  const bound = c.f.comprehension(c.at, {
-    iterVar: '#unused',
-    iterVar2: '',
-    range: c.f.list(c.at, []),
-    accuVar: name,
-    accuInit: c.f.call(c.at, 'value', [], target),
-    loopCondition: bool(c, false),
-    loopStep: ident(c, name),
-    result: c.args[1]!,
-    macro: 'cel.bind',
-  })
+  const bound = bindVar(c, name, c.f.call(c.at, 'value', [], target), c.args[1]!)
   const some = wrap ? call(c, 'optional.of', bound) : bound
   return call(c, '_?_:_', c.f.call(c.at, 'hasValue', [], target), some, call(c, 'optional.none'))
 }
@@ -226,23 +235,34 @@ const MACROS: readonly Macro[] = [
   { name: 'optMap', receiver: true, arity: 2, expand: (c) => optionalMap(c, true) },
   { name: 'optFlatMap', receiver: true, arity: 2, expand: (c) => optionalMap(c, false) },
   {
+    name: 'cel.block',
+    receiver: false,
+    arity: 2,
+    expand: (c) => {
+      const [bindings, result] = c.args as [Expr, Expr]
+      if (bindings.kind !== 'list') {
+        c.sink.report(
+          'CEL_INVALID_MACRO',
+          { detail: 'cel.block takes a list of bindings' },
+          bindings.start,
+          bindings.end,
+        )
+        return undefined
+      }
+      // cel.block([e0, e1, …], r): each ei may use the earlier cel.index(j); r may use all.
+      return bindings.elements.reduceRight<Expr>(
+        (body, init, i) => bindVar(c, blockVar('index', [i]), init, body),
+        result,
+      )
+    },
+  },
+  {
     name: 'cel.bind',
     receiver: false,
     arity: 3,
     expand: (c) => {
       const name = simpleName(c, c.args[0]!, 'the variable of cel.bind')
-      if (name === undefined) return undefined
-      return c.f.comprehension(c.at, {
-        iterVar: '#unused',
-        iterVar2: '',
-        range: c.f.list(c.at, []),
-        accuVar: name,
-        accuInit: c.args[1]!,
-        loopCondition: bool(c, false),
-        loopStep: ident(c, name),
-        result: c.args[2]!,
-        macro: 'cel.bind',
-      })
+      return name === undefined ? undefined : bindVar(c, name, c.args[1]!, c.args[2]!)
     },
   },
 ]

@@ -20,7 +20,7 @@ import { parseIntLiteral, parseUintLiteral } from '../runtime/int64.ts'
 import { type At, cover, NodeFactory } from './factory.ts'
 import { type Token, tokenize } from './lexer.ts'
 import { decodeLiteral } from './literals.ts'
-import { expandMacro } from './macros.ts'
+import { blockVar, expandMacro } from './macros.ts'
 
 export interface ParseLimits {
   /** Longest accepted expression, in characters. */
@@ -275,14 +275,9 @@ class Parser {
         }
       } else if (this.accept('[')) {
         const optional = this.accept('?') !== undefined
-        this.enter(t)
-        try {
-          const index = this.expr()
-          const close = this.expect(']', 'to close the index')
-          e = this.f.call(cover(e, this.at(close), t.start), optional ? '_[?_]' : '_[_]', [e, index])
-        } finally {
-          this.depth--
-        }
+        const index = this.expr()
+        const close = this.expect(']', 'to close the index')
+        e = this.f.call(cover(e, this.at(close), t.start), optional ? '_[?_]' : '_[_]', [e, index])
       } else if (this.isOp('{') && qualifiedName(e) !== undefined) {
         e = this.struct(e)
       } else {
@@ -338,14 +333,9 @@ class Parser {
     }
     if (this.isOp('.') && this.peek(1).kind === 'ident') return this.identOrCall()
     if (this.accept('(')) {
-      this.enter(t)
-      try {
-        const e = this.expr()
-        this.expect(')', "to close '('")
-        return e
-      } finally {
-        this.depth--
-      }
+      const e = this.expr()
+      this.expect(')', "to close '('")
+      return e
     }
     if (this.accept('[')) {
       const optional: number[] = []
@@ -381,6 +371,16 @@ class Parser {
   }
 
   private callOrMacro(at: At, fn: string, args: Expr[], target: Expr | undefined): Expr {
+    // cel.index(i), cel.iterVar(i, j), cel.accuVar(i, j): the variables of cel.block.
+    if (
+      target?.kind === 'ident' &&
+      target.name === 'cel' &&
+      (fn === 'index' || fn === 'iterVar' || fn === 'accuVar')
+    ) {
+      const ns = args.map((a) => (a.kind === 'const' && a.type === 'int' ? Number(a.value) : Number.NaN))
+      if (ns.length === (fn === 'index' ? 1 : 2) && ns.every(Number.isInteger))
+        return this.f.ident(at, blockVar(fn, ns))
+    }
     if (!this.noMacros) {
       const expanded = expandMacro(this.f, this.sink, at, fn, target, args)
       if (expanded === null) throw new Abort()
@@ -416,16 +416,12 @@ class Parser {
     const out: Expr[] = []
     if (this.accept(close)) return out
     for (;;) {
-      const t = this.peek()
-      this.enter(t)
       try {
         if (optional && this.accept('?')) optional.push(out.length)
         out.push(this.expr())
       } catch (e) {
         if (!(e instanceof Abort)) throw e
         this.recover(close)
-      } finally {
-        this.depth--
       }
       if (this.accept(',')) {
         if (this.accept(close)) return out // trailing comma
@@ -456,25 +452,20 @@ class Parser {
 
   private mapLiteral(open: Token): Expr {
     const entries: { key: Expr; value: Expr; optional: boolean }[] = []
-    this.enter(open)
-    try {
-      if (!this.accept('}')) {
-        for (;;) {
-          const optional = this.accept('?') !== undefined
-          const key = this.expr()
-          this.expect(':', 'between a map key and its value')
-          const value = this.expr()
-          entries.push({ key, value, optional })
-          if (this.accept(',')) {
-            if (this.accept('}')) break
-            continue
-          }
-          this.expect('}', "or ',' in the map literal")
-          break
+    if (!this.accept('}')) {
+      for (;;) {
+        const optional = this.accept('?') !== undefined
+        const key = this.expr()
+        this.expect(':', 'between a map key and its value')
+        const value = this.expr()
+        entries.push({ key, value, optional })
+        if (this.accept(',')) {
+          if (this.accept('}')) break
+          continue
         }
+        this.expect('}', "or ',' in the map literal")
+        break
       }
-    } finally {
-      this.depth--
     }
     return this.f.map({ pos: open.start, start: open.start, end: this.prevEnd() }, entries)
   }
@@ -482,24 +473,19 @@ class Parser {
   private struct(typeExpr: Expr): Expr {
     const open = this.next()
     const fields: { name: string; value: Expr; optional: boolean }[] = []
-    this.enter(open)
-    try {
-      if (!this.accept('}')) {
-        for (;;) {
-          const optional = this.accept('?') !== undefined
-          const name = this.fieldName()
-          this.expect(':', 'after the field name')
-          fields.push({ name: name.text, value: this.expr(), optional })
-          if (this.accept(',')) {
-            if (this.accept('}')) break
-            continue
-          }
-          this.expect('}', "or ',' in the message literal")
-          break
+    if (!this.accept('}')) {
+      for (;;) {
+        const optional = this.accept('?') !== undefined
+        const name = this.fieldName()
+        this.expect(':', 'after the field name')
+        fields.push({ name: name.text, value: this.expr(), optional })
+        if (this.accept(',')) {
+          if (this.accept('}')) break
+          continue
         }
+        this.expect('}', "or ',' in the message literal")
+        break
       }
-    } finally {
-      this.depth--
     }
     const name = qualifiedName(typeExpr) ?? ''
     return this.f.struct({ pos: open.start, start: typeExpr.start, end: this.prevEnd() }, name, fields)
