@@ -51,7 +51,8 @@ export function runSuite(filter?: (id: string) => boolean): SuiteReport {
   const cases = loadCases().filter((c) => !filter || filter(c.id))
   for (const c of cases) {
     seen.add(c.id)
-    const tally = (files[c.file] ??= { total: 0, passed: 0, failed: 0, skipped: 0 })
+    files[c.file] ??= { total: 0, passed: 0, failed: 0, skipped: 0 }
+    const tally = files[c.file]!
     tally.total++
     const skipReason = exp.skip[c.id]
     if (skipReason !== undefined) {
