@@ -134,7 +134,8 @@ const bufEnv = celEnv({
   ],
 })
 const bufPrograms = RULES.map((r) => bufPlan(bufEnv, bufParse(r.portable)))
-const bigData = data.map((d) => ({
+// Both reference engines represent CEL ints as bigints; they get their own converted copy.
+const bigData: Record<string, any>[] = data.map((d) => ({
   event: withBigInts(d.event, isDouble),
   features: withBigInts(d.features, isDouble),
   lists: portableLists,
