@@ -176,7 +176,10 @@ export const OPERATORS: readonly FunctionDecl[] = [
     global('_%_(uint, uint) -> uint', modUint),
   ),
   fn(
-    { doc: 'Negation.', example: '-features.delta' },
+    {
+      doc: 'Arithmetic negation; negating the smallest int is an overflow error.',
+      example: '-features.delta',
+    },
     global('-_(int) -> int', negInt),
     global('-_(double) -> double', (a: number) => -a),
   ),

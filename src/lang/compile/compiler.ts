@@ -32,6 +32,18 @@ export interface CompileOutput {
   readonly constant?: { readonly value: unknown }
 }
 
+/** Functions compiled inline (lazy arguments or syntax); their overloads have no implementation. */
+export const SPECIAL_FORMS: ReadonlySet<string> = new Set([
+  '_&&_',
+  '_||_',
+  '_?_:_',
+  '@not_strictly_false',
+  'or',
+  'orValue',
+  '_?._',
+  '_[?_]',
+])
+
 const COMPARISONS: Record<string, CompareOp> = {
   '_==_': '==',
   '_!=_': '!=',
