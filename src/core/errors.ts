@@ -25,7 +25,7 @@ export const ERRORS = {
   CEL_UNKNOWN_FIELD: { status: 400, message: "type '{type}' has no field '{field}'{hint}" },
   CEL_NO_OVERLOAD: {
     status: 400,
-    message: "no matching overload for '{function}' applied to ({args}){hint}",
+    message: "no matching overload for '{function}' applied to {args}{hint}",
   },
   CEL_TYPE_MISMATCH: { status: 400, message: '{detail}' },
   CEL_INVALID_MACRO: { status: 400, message: '{detail}' },

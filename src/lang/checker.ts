@@ -279,7 +279,10 @@ class Checker {
   }
 
   /** The type of `field` on a value of type `t`. */
-  private fieldType(t: Type, e: SelectExpr | { start: number; end: number; field: string }): Type {
+  private fieldType(
+    t: Type,
+    e: SelectExpr | { pos?: number; start: number; end: number; field: string },
+  ): Type {
     switch (t.kind) {
       case 'object': {
         const f = t.fields.get(e.field)
@@ -287,7 +290,7 @@ class Checker {
         this.sink.report(
           'CEL_UNKNOWN_FIELD',
           { type: t.name, field: e.field, hint: suggest(e.field, [...t.fields.keys()]) },
-          e.start,
+          fieldStart(e),
           e.end,
         )
         return T.error
@@ -305,7 +308,7 @@ class Checker {
     this.sink.report(
       'CEL_TYPE_MISMATCH',
       { detail: `type ${formatType(t)} has no fields (selecting '${e.field}')` },
-      e.start,
+      fieldStart(e),
       e.end,
     )
     return T.error
@@ -359,7 +362,7 @@ class Checker {
           ),
         },
         e.pos,
-        e.end,
+        e.pos + e.fn.length,
       )
       return T.error
     }
@@ -421,13 +424,15 @@ class Checker {
     const shown = argTypes.map((t) => formatType(substitute(t, this.subst, true)))
     const name = displayName(decl.name)
     const forms = decl.overloads.filter((o) => o.receiver === receiver).map((o) => displaySignature(o))
-    const mixesNumbers = shown.includes('int') && shown.includes('double')
-    const hint = mixesNumbers
-      ? '; int and double do not mix implicitly: write 2.0 instead of 2, or convert with double(x) / int(x)'
-      : forms.length && forms.length <= 8
-        ? `; expected ${forms.join(' or ')}`
-        : ''
-    this.sink.report('CEL_NO_OVERLOAD', { function: name, args: shown.join(', '), hint }, e.pos, e.end)
+    const arithmetic = ['_+_', '_-_', '_*_', '_/_', '_%_'].includes(decl.name)
+    const hint =
+      arithmetic && shown.includes('int') && shown.includes('double')
+        ? '; int and double do not mix implicitly: write 2.0 instead of 2, or convert with double(x) / int(x)'
+        : forms.length && forms.length <= 8
+          ? `; expected ${forms.join(' or ')}`
+          : ''
+    const args = receiver ? `${shown[0]}.${name}(${shown.slice(1).join(', ')})` : `(${shown.join(', ')})`
+    this.sink.report('CEL_NO_OVERLOAD', { function: name, args, hint }, e.pos, e.end)
   }
 
   private conditional(e: Expr & { kind: 'call' }): Type {
@@ -541,6 +546,11 @@ class Checker {
     this.scopes.pop()
     return result
   }
+}
+
+/** Where a field name starts: after the dot of a select (its `pos`), or the node's start. */
+function fieldStart(e: { pos?: number; start: number; kind?: string }): number {
+  return e.kind === 'select' && e.pos !== undefined ? e.pos + 1 : e.start
 }
 
 /** User-facing name of a function (internal names such as `math.@greatest` shown as written). */

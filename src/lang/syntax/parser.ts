@@ -91,7 +91,9 @@ export function parse(text: string, sink: DiagnosticSink, options: ParseOptions 
   }
   const errorsBefore = sink.items.length
   const tokens = tokenize(text, sink)
-  const parser = new Parser(tokens, sink, limits, options.disableMacros ?? false)
+  // After a lexical error the token stream stops early; "unexpected end" would only repeat it.
+  const quietAtEnd = sink.items.length > errorsBefore
+  const parser = new Parser(tokens, sink, limits, options.disableMacros ?? false, quietAtEnd)
   const expr = parser.parseAll()
   const failed = sink.items.length > errorsBefore || expr === undefined
   return { expr: failed ? undefined : expr, nodeCount: parser.f.count }
@@ -107,11 +109,20 @@ class Parser {
   private readonly limits: ParseLimits
   private readonly noMacros: boolean
 
-  constructor(tokens: Token[], sink: DiagnosticSink, limits: ParseLimits, noMacros: boolean) {
+  private readonly quietAtEnd: boolean
+
+  constructor(
+    tokens: Token[],
+    sink: DiagnosticSink,
+    limits: ParseLimits,
+    noMacros: boolean,
+    quietAtEnd: boolean,
+  ) {
     this.tokens = tokens
     this.sink = sink
     this.limits = limits
     this.noMacros = noMacros
+    this.quietAtEnd = quietAtEnd
   }
 
   parseAll(): Expr | undefined {
@@ -156,7 +167,9 @@ class Parser {
     return this.error(`expected '${text}' ${context}, found ${describe(this.peek())}`)
   }
   private error(detail: string, token = this.peek()): never {
-    this.sink.report('CEL_SYNTAX', { detail }, token.start, Math.max(token.end, token.start + 1))
+    if (!(this.quietAtEnd && token.kind === 'eof')) {
+      this.sink.report('CEL_SYNTAX', { detail }, token.start, Math.max(token.end, token.start + 1))
+    }
     throw new Abort()
   }
   private at(t: Token): At {

@@ -1,0 +1,43 @@
+/**
+ * The `bulwark` command line: dispatches to one command per file, with `--help` everywhere.
+ */
+
+import { type Command, type Io, processIo } from './command.ts'
+import { evalCommand } from './eval.ts'
+
+export const COMMANDS: readonly Command[] = [evalCommand]
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length))
+  return [
+    'bulwark — real-time risk control for trust & safety teams',
+    '',
+    'Usage: bulwark <command> [options]   (bulwark <command> --help for details)',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+  ].join('\n')
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(overview())
+    return name ? 0 : 1
+  }
+  const command = COMMANDS.find((c) => c.name === name)
+  if (!command) {
+    io.err(`unknown command '${name}'\n\n${overview()}`)
+    return 1
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.usage)
+    return 0
+  }
+  try {
+    return await command.run(rest, io)
+  } catch (e) {
+    io.err(`bulwark ${name}: ${(e as Error).message}`)
+    return 1
+  }
+}
