@@ -243,25 +243,37 @@ class Parser {
     return this.binaryLevel(['*', '/', '%'], () => this.unary())
   }
 
+  /**
+   * A run of the same prefix operator: as in cel-go, an even run cancels out (`!!x` is `x`) and
+   * an odd run is one operator. A minus directly before a number literal is part of the literal
+   * (so -9223372036854775808 fits).
+   */
   private unary(): Expr {
     const t = this.peek()
-    if (this.isOp('!') || this.isOp('-')) {
+    if (!this.isOp('!') && !this.isOp('-')) return this.member()
+    let count = 0
+    while (this.isOp(t.text)) {
       this.next()
-      this.enter(t)
-      try {
-        // A minus directly before a number literal is part of the literal (so -2^63 fits).
-        const lit = this.peek()
-        if (t.text === '-' && (lit.kind === 'int' || lit.kind === 'double') && !this.isPostfix(1)) {
-          this.next()
-          return this.number(lit, '-', t)
-        }
-        const operand = this.unary()
-        return this.f.call(cover(this.at(t), operand, t.start), t.text === '!' ? '!_' : '-_', [operand])
-      } finally {
-        this.depth--
-      }
+      count++
     }
-    return this.member()
+    this.enter(t)
+    try {
+      const lit = this.peek()
+      if (
+        t.text === '-' &&
+        count % 2 === 1 &&
+        (lit.kind === 'int' || lit.kind === 'double') &&
+        !this.isPostfix(1)
+      ) {
+        this.next()
+        return this.number(lit, '-', t)
+      }
+      const operand = this.unary()
+      if (count % 2 === 0) return operand
+      return this.f.call(cover(this.at(t), operand, t.start), t.text === '!' ? '!_' : '-_', [operand])
+    } finally {
+      this.depth--
+    }
   }
 
   /** Whether the token `ahead` is followed by a member operator (so `-1.foo()` is not a literal). */
@@ -306,7 +318,8 @@ class Parser {
   /** A field name after '.': an identifier (reserved words allowed) or a `quoted` one. */
   private fieldName(): { text: string; pos: number; start: number; end: number } {
     const t = this.peek()
-    if (t.kind === 'ident') {
+    // Reserved words may name fields (a.in, a.as()); the literals true, false and null may not.
+    if (t.kind === 'ident' && t.text !== 'true' && t.text !== 'false' && t.text !== 'null') {
       this.next()
       return { text: t.text, pos: t.start, start: t.start, end: t.end }
     }
