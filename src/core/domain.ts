@@ -41,6 +41,9 @@ export interface RuleHit {
   readonly mode: 'enforce' | 'shadow'
   readonly outcome: Outcome
   readonly score: number
+  readonly reason: string
+  /** Why an enforce-mode rule only counted as shadow (e.g. outside its rollout share). */
+  readonly note?: string
 }
 
 /** A rule whose condition could not be evaluated; it counts as not matched. */
@@ -50,14 +53,43 @@ export interface RuleError {
   readonly message: string
 }
 
+/** A rule that applied to the event type but was not evaluated, and why. */
+export interface RuleSkip {
+  readonly rule: string
+  readonly reason: string
+}
+
+/** A label a decision set on an entity. */
+export interface LabelSet {
+  readonly entity: string
+  readonly id: string
+  readonly name: string
+  /** RFC 3339 expiry, or absent for none. */
+  readonly expiresAt?: string
+}
+
+/** Bulwark's answer for one event, with the trace that explains it. */
 export interface Decision {
   readonly eventId: string
+  readonly eventType: string
   readonly outcome: Outcome
+  /** Sum of the enforced hits' scores, capped at 100. */
   readonly score: number
-  /** Human-readable reasons, one per enforced hit. */
+  /** Human-readable reasons, one per enforced hit that raised the outcome or score. */
   readonly reasons: readonly string[]
   readonly hits: readonly RuleHit[]
   readonly errors: readonly RuleError[]
+  readonly skipped: readonly RuleSkip[]
+  /** How many rules were evaluated. */
+  readonly evaluated: number
+  /** Feature values the rules saw. */
+  readonly features: Readonly<Record<string, unknown>>
+  readonly labels: readonly LabelSet[]
+  /** Fields the event carried that the schema does not declare (ignored, not stored). */
+  readonly ignoredFields: readonly string[]
   readonly policyVersion: string
+  /** Time spent deciding, in milliseconds (excluding the durable write). */
   readonly latencyMs: number
+  /** RFC 3339 time of the event. */
+  readonly time: string
 }

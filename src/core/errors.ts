@@ -30,6 +30,19 @@ export const ERRORS = {
   CEL_TYPE_MISMATCH: { status: 400, message: '{detail}' },
   CEL_INVALID_MACRO: { status: 400, message: '{detail}' },
 
+  // ── policy packs ───────────────────────────────────────────────────────────
+  POLICY_YAML: { status: 400, message: 'invalid YAML: {detail}' },
+  POLICY_SCHEMA: { status: 400, message: '{detail}' },
+  POLICY_FILE: { status: 400, message: '{detail}' },
+  POLICY_DUPLICATE: { status: 400, message: "{what} '{name}' is defined more than once{hint}" },
+  POLICY_REFERENCE: { status: 400, message: "unknown {what} '{name}'{hint}" },
+  POLICY_INVALID: { status: 400, message: '{detail}' },
+  POLICY_BUNDLE: { status: 400, message: 'invalid policy bundle: {detail}' },
+  POLICY_REJECTED: {
+    status: 422,
+    message: 'the policy pack has {count} problem(s); the serving pack is unchanged',
+  },
+
   // ── rule language: evaluation (become error values, never exceptions) ───────
   EVAL_DIVIDE_BY_ZERO: { status: 422, message: 'division by zero' },
   EVAL_MODULUS_BY_ZERO: { status: 422, message: 'modulus by zero' },
@@ -40,6 +53,7 @@ export const ERRORS = {
   EVAL_INDEX_OUT_OF_RANGE: { status: 422, message: 'index {index} out of range [0, {size})' },
   EVAL_NO_OVERLOAD: { status: 422, message: "no matching overload for '{function}' applied to ({args})" },
   EVAL_INVALID_ARGUMENT: { status: 422, message: '{detail}' },
+  EVAL_UNBOUND: { status: 422, message: "no value for variable '{name}'" },
   EVAL_BUDGET: { status: 422, message: 'evaluation exceeded the budget of {max} comprehension steps' },
 } as const satisfies Record<string, ErrorSpec>
 

@@ -7,11 +7,13 @@
  * is `dyn` and overloads are chosen at run time; the conformance suite uses this mode.
  */
 
+import { own } from '../core/own.ts'
 import { type ComprehensionExpr, type Expr, qualifiedName, type SelectExpr } from './ast.ts'
 import type { FunctionDecl, Overload } from './builtins/registry.ts'
 import type { DiagnosticSink } from './diagnostics.ts'
 import { type Environment, TYPE_DENOTATIONS } from './env.ts'
 import { suggest } from './suggest.ts'
+import { macroParts } from './syntax/macros.ts'
 import { formatType, isOptional, listOf, mapOf, optionalOf, T, type Type, typeOf } from './types.ts'
 import { freshen, isAssignable, join, type Substitution, substitute } from './unify.ts'
 
@@ -237,7 +239,7 @@ class Checker {
       this.refs.set(e.id, { kind: 'variable', name: v.name })
       return v.type
     }
-    const denoted = TYPE_DENOTATIONS[name.replace(/^\./, '')]
+    const denoted = own(TYPE_DENOTATIONS, name.replace(/^\./, ''))
     if (denoted) {
       this.refs.set(e.id, { kind: 'type', type: denoted })
       return typeOf(denoted)
@@ -262,7 +264,7 @@ class Checker {
         this.refs.set(e.id, { kind: 'variable', name: v.name })
         return v.type
       }
-      const denoted = TYPE_DENOTATIONS[q.replace(/^\./, '')]
+      const denoted = own(TYPE_DENOTATIONS, q.replace(/^\./, ''))
       if (denoted) {
         this.refs.set(e.id, { kind: 'type', type: denoted })
         return typeOf(denoted)
@@ -405,6 +407,12 @@ class Checker {
       if (!argTypes.some((t) => t.kind === 'error')) this.reportNoOverload(e, decl, argTypes, receiver)
       return T.error
     }
+    // With concrete arguments, overloads that match exactly beat those taking dyn parameters
+    // (math.greatest(1.0, 2.0) is a double, not a dyn).
+    if (matched.length > 1 && !argTypes.some(mentionsDyn)) {
+      const exact = matched.filter((m) => !m.params.some((p) => mentionsDyn(substitute(p, m.subst))))
+      if (exact.length) matched.splice(0, matched.length, ...exact)
+    }
     this.pending.set(e.id, { decl, candidates: matched, namespaced })
     if (matched.length === 1) {
       const only = matched[0]!
@@ -446,7 +454,18 @@ class Checker {
         cond.end,
       )
     }
-    const t = join(this.visit(yes), this.visit(no), this.subst)
+    const yt = this.visit(yes)
+    const nt = this.visit(no)
+    if (
+      !this.dynamic &&
+      !isAssignable(yt, nt, new Map(this.subst)) &&
+      !isAssignable(nt, yt, new Map(this.subst))
+    ) {
+      const detail = `the branches of ?: have different types, ${formatType(substitute(yt, this.subst, true))} and ${formatType(substitute(nt, this.subst, true))} (wrap one in dyn() if that is intended)`
+      this.sink.report('CEL_TYPE_MISMATCH', { detail }, e.start, e.end)
+      return T.error
+    }
+    const t = join(yt, nt, this.subst)
     this.recordBuiltin(e, '_?_:_', [T.bool, t, t], t)
     return t
   }
@@ -485,8 +504,81 @@ class Checker {
 
   // ── comprehensions ─────────────────────────────────────────────────────
 
+  /** Iteration variable types over a range: element (or index and element), key (or key and value). */
+  private iterTypes(e: ComprehensionExpr, range: Type): [Type, Type] {
+    switch (range.kind) {
+      case 'list':
+        return [e.iterVar2 ? T.int : range.elem, range.elem]
+      case 'map':
+        return [range.key, range.value]
+      case 'dyn':
+      case 'error':
+      case 'param':
+        return [T.dyn, T.dyn]
+      default:
+        this.sink.report(
+          'CEL_TYPE_MISMATCH',
+          { detail: `${e.macro || 'a comprehension'} needs a list or map, found ${formatType(range)}` },
+          e.range.start,
+          e.range.end,
+        )
+        return [T.error, T.error]
+    }
+  }
+
+  /**
+   * A comprehension a macro built: checked through the user's own predicate and value (so
+   * messages speak of them, not of the generated loop), with the result type the macro gives.
+   */
+  private macro(e: ComprehensionExpr, range: Type, parts: { pred?: Expr; value?: Expr }): Type {
+    const [first, second] = this.iterTypes(e, range)
+    this.scopes.push(
+      new Map(
+        e.iterVar2
+          ? [
+              [e.iterVar, first],
+              [e.iterVar2, second],
+            ]
+          : [[e.iterVar, first]],
+      ),
+    )
+    let value: Type | undefined
+    try {
+      if (parts.pred) {
+        const pt = this.visit(parts.pred)
+        if (!isAssignable(T.bool, pt, this.subst)) {
+          const what =
+            e.macro === 'all' || e.macro === 'exists' || e.macro === 'exists_one' ? 'predicate' : 'filter'
+          this.sink.report(
+            'CEL_TYPE_MISMATCH',
+            {
+              detail: `the ${what} of ${e.macro} must be bool, found ${formatType(substitute(pt, this.subst, true))}`,
+            },
+            parts.pred.start,
+            parts.pred.end,
+          )
+        }
+      }
+      if (parts.value) value = this.visit(parts.value)
+    } finally {
+      this.scopes.pop()
+    }
+    switch (e.macro) {
+      case 'map':
+      case 'filter':
+      case 'transformList':
+        return listOf(value ?? T.dyn)
+      case 'transformMap':
+        return mapOf(range.kind === 'map' ? range.key : T.dyn, value ?? T.dyn)
+      default:
+        return T.bool
+    }
+  }
+
   private comprehension(e: ComprehensionExpr): Type {
     const range = substitute(this.visit(e.range), this.subst)
+    const parts = e.macro === 'cel.bind' ? undefined : macroParts(e)
+    if (parts) return this.macro(e, range, parts)
     let first: Type
     let second: Type = T.dyn
     switch (range.kind) {
@@ -545,6 +637,21 @@ class Checker {
     const result = this.visit(e.result)
     this.scopes.pop()
     return result
+  }
+}
+
+function mentionsDyn(t: Type): boolean {
+  switch (t.kind) {
+    case 'dyn':
+      return true
+    case 'list':
+      return mentionsDyn(t.elem)
+    case 'map':
+      return mentionsDyn(t.key) || mentionsDyn(t.value)
+    case 'opaque':
+      return t.params.some(mentionsDyn)
+    default:
+      return false
   }
 }
 

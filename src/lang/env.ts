@@ -7,6 +7,7 @@
  * `models` and `now`; the policy layer builds it from the pack's schema.
  */
 
+import { own } from '../core/own.ts'
 import { BUILTINS, mergeFunctions } from './builtins/index.ts'
 import type { FunctionDecl } from './builtins/registry.ts'
 import { parseType, T, type Type } from './types.ts'
@@ -51,7 +52,7 @@ export class Environment {
   extend(options: EnvOptions): Environment {
     const types = new Map(this.types)
     for (const [name, t] of Object.entries(options.types ?? {})) types.set(name, t)
-    const resolve = (name: string) => types.get(name) ?? OPAQUE_TYPES[name]
+    const resolve = (name: string) => types.get(name) ?? own(OPAQUE_TYPES, name)
     const variables = new Map(this.variables)
     for (const [name, t] of Object.entries(options.variables ?? {})) {
       variables.set(name, typeof t === 'string' ? parseType(t, resolve) : t)

@@ -19,7 +19,7 @@ export function editDistance(a: string, b: string): number {
 /** ` (did you mean 'x'?)` for the closest known name within a third of its length, else ''. */
 export function suggest(name: string, known: Iterable<string>): string {
   let best: string | undefined
-  let bestDistance = Math.max(1, Math.floor(name.length / 3))
+  let bestDistance = name.length >= 4 ? Math.max(2, Math.floor(name.length / 3)) : 1
   for (const k of known) {
     if (k === name) continue
     const d = editDistance(name.toLowerCase(), k.toLowerCase())

@@ -4,6 +4,8 @@
  * (ip, cidr, optional, policy lists). Types are plain immutable data; primitives are singletons.
  */
 
+import { own } from '../core/own.ts'
+
 export type PrimitiveKind =
   | 'null'
   | 'bool'
@@ -215,7 +217,7 @@ export function parseType(
       return params.length <= 1 ? typeOf(params[0] ?? T.dyn) : fail('type takes one parameter')
     if (n === 'optional')
       return params.length === 1 ? optionalOf(params[0]!) : fail('optional takes one parameter')
-    const named = NAMED[n]
+    const named = own(NAMED, n)
     if (named) return params.length === 0 ? named : fail(`${n} takes no parameters`)
     if (/^[A-Z]$/.test(n)) return param(n)
     return resolve(n, params) ?? fail(`unknown type '${n}'`)

@@ -3,6 +3,7 @@
  * `type`. Conversions that lose range are errors, never silent wrap-arounds.
  */
 
+import { own } from '../../core/own.ts'
 import { typeValueOf } from '../runtime/dyn.ts'
 import {
   doubleToInt,
@@ -117,7 +118,7 @@ export const CONVERSIONS: readonly FunctionDecl[] = [
     global(
       'bool(string) -> bool',
       (s: string) =>
-        BOOL_TEXT[s] ?? fail('EVAL_INVALID_ARGUMENT', { detail: `cannot convert '${s}' to bool` }),
+        own(BOOL_TEXT, s) ?? fail('EVAL_INVALID_ARGUMENT', { detail: `cannot convert '${s}' to bool` }),
     ),
   ),
   fn(

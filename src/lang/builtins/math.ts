@@ -1,6 +1,6 @@
 /**
  * The math extension: greatest/least (variadic: the parser turns `math.greatest(a, b, c)` into
- * `math.@max([a, b, c])`), rounding, abs, sign, NaN/infinity tests and bit operations. Bit
+ * `math.@greatest([a, b, c])`), rounding, abs, sign, NaN/infinity tests and bit operations. Bit
  * operations work on the exact 64-bit values.
  */
 

@@ -5,11 +5,11 @@
  * are converted where a double meets `dyn` (see runtime/dyn.ts).
  */
 
-import type { Candidate } from '../checker.ts'
+import { type Candidate, displayName } from '../checker.ts'
 import { type Converter, fromDyn, matchesType, toDyn } from '../runtime/dyn.ts'
 import { kindName } from '../runtime/equality.ts'
 import { fail } from '../runtime/values.ts'
-import type { Type } from '../types.ts'
+import { formatType, type Type } from '../types.ts'
 import type { Eval, Frame } from './node.ts'
 
 /** Where `from` has a double and `to` has dyn (or a parameter), the value must be boxed. */
@@ -65,8 +65,14 @@ export interface CallSite {
   readonly type: Type
 }
 
-const noOverload = (name: string, values: readonly unknown[]): never =>
-  fail('EVAL_NO_OVERLOAD', { function: name, args: values.map(kindName).join(', ') })
+/** No overload fits: named as the user wrote it, with static types where known. */
+const noOverload = (name: string, values: readonly unknown[], types?: readonly Type[]): never =>
+  fail('EVAL_NO_OVERLOAD', {
+    function: displayName(name),
+    args: values
+      .map((v, i) => (types && types[i] && types[i]!.kind !== 'dyn' ? formatType(types[i]!) : kindName(v)))
+      .join(', '),
+  })
 
 export function compileCall(site: CallSite): Eval {
   if (site.candidates.length === 0) {
@@ -131,6 +137,6 @@ function general(site: CallSite, candidates: readonly Candidate[]): Eval {
       const r = p.impl(...values.map((v, i) => (p.convs[i] ? p.convs[i]!(v) : v)))
       return p.out ? p.out(r) : r
     }
-    return noOverload(site.name, values)
+    return noOverload(site.name, values, site.argTypes)
   }
 }

@@ -71,7 +71,14 @@ export function compileComparison(op: CompareOp, l: CompiledNode, r: CompiledNod
     return binary(MIXED[op], l.run, r.run)
   if (lt.kind === 'string' && op !== '==' && op !== '!=') return binary(STRING_OPS[op], l.run, r.run)
   const path = l.path
-  if (r.constant && path && path.fields.length <= 2 && path.fields.every(isPlainFieldName)) {
+  // A declared variable read on its own keeps its unbound check, so it is not fused.
+  if (
+    r.constant &&
+    path &&
+    path.fields.length <= 2 &&
+    (path.bound || path.fields.length > 0) &&
+    path.fields.every(isPlainFieldName)
+  ) {
     return fused(op, path.slot, path.fields, r.constant.value)
   }
   return binary(JS_OPS[op], l.run, r.run)
@@ -86,13 +93,13 @@ function fused(op: CompareOp, s: number, fields: readonly string[], K: unknown):
   const [a, b] = fields as [string, string]
   const get1 = (f: Frame) => {
     const v = (f[s] as any)?.[a]
-    return v !== undefined ? v : objectField(f[s], a)
+    return v !== undefined && v !== null ? v : objectField(f[s], a)
   }
   const get2 = (f: Frame) => {
     const o = (f[s] as any)?.[a]
-    if (o === undefined) return objectField(f[s], a)
+    if (o === undefined || o === null) return objectField(f[s], a)
     const v = o?.[b]
-    return v !== undefined ? v : objectField(o, b)
+    return v !== undefined && v !== null ? v : objectField(o, b)
   }
   if (fields.length === 0) {
     switch (op) {
@@ -115,32 +122,32 @@ function fused(op: CompareOp, s: number, fields: readonly string[], K: unknown):
       case '==':
         return (f: Frame) => {
           const v = (f[s] as any)?.[a]
-          return (v !== undefined ? v : get1(f)) === K
+          return (v !== undefined && v !== null ? v : get1(f)) === K
         }
       case '!=':
         return (f: Frame) => {
           const v = (f[s] as any)?.[a]
-          return (v !== undefined ? v : get1(f)) !== K
+          return (v !== undefined && v !== null ? v : get1(f)) !== K
         }
       case '<':
         return (f: Frame) => {
           const v = (f[s] as any)?.[a]
-          return (v !== undefined ? v : get1(f)) < (K as any)
+          return (v !== undefined && v !== null ? v : get1(f)) < (K as any)
         }
       case '<=':
         return (f: Frame) => {
           const v = (f[s] as any)?.[a]
-          return (v !== undefined ? v : get1(f)) <= (K as any)
+          return (v !== undefined && v !== null ? v : get1(f)) <= (K as any)
         }
       case '>':
         return (f: Frame) => {
           const v = (f[s] as any)?.[a]
-          return (v !== undefined ? v : get1(f)) > (K as any)
+          return (v !== undefined && v !== null ? v : get1(f)) > (K as any)
         }
       case '>=':
         return (f: Frame) => {
           const v = (f[s] as any)?.[a]
-          return (v !== undefined ? v : get1(f)) >= (K as any)
+          return (v !== undefined && v !== null ? v : get1(f)) >= (K as any)
         }
     }
   }
@@ -148,32 +155,32 @@ function fused(op: CompareOp, s: number, fields: readonly string[], K: unknown):
     case '==':
       return (f: Frame) => {
         const v = (f[s] as any)?.[a]?.[b]
-        return (v !== undefined ? v : get2(f)) === K
+        return (v !== undefined && v !== null ? v : get2(f)) === K
       }
     case '!=':
       return (f: Frame) => {
         const v = (f[s] as any)?.[a]?.[b]
-        return (v !== undefined ? v : get2(f)) !== K
+        return (v !== undefined && v !== null ? v : get2(f)) !== K
       }
     case '<':
       return (f: Frame) => {
         const v = (f[s] as any)?.[a]?.[b]
-        return (v !== undefined ? v : get2(f)) < (K as any)
+        return (v !== undefined && v !== null ? v : get2(f)) < (K as any)
       }
     case '<=':
       return (f: Frame) => {
         const v = (f[s] as any)?.[a]?.[b]
-        return (v !== undefined ? v : get2(f)) <= (K as any)
+        return (v !== undefined && v !== null ? v : get2(f)) <= (K as any)
       }
     case '>':
       return (f: Frame) => {
         const v = (f[s] as any)?.[a]?.[b]
-        return (v !== undefined ? v : get2(f)) > (K as any)
+        return (v !== undefined && v !== null ? v : get2(f)) > (K as any)
       }
     case '>=':
       return (f: Frame) => {
         const v = (f[s] as any)?.[a]?.[b]
-        return (v !== undefined ? v : get2(f)) >= (K as any)
+        return (v !== undefined && v !== null ? v : get2(f)) >= (K as any)
       }
   }
 }

@@ -13,7 +13,8 @@ import type { Environment } from '../env.ts'
 import { toDyn, typeValueForType, typeValueOf } from '../runtime/dyn.ts'
 import { equals } from '../runtime/equality.ts'
 import { buildMap, isMap, mapFind } from '../runtime/maps.ts'
-import { CelError, type CelType, fail, Optional } from '../runtime/values.ts'
+import { CelError, type CelType, CelUint, fail, Optional } from '../runtime/values.ts'
+import { macroParts } from '../syntax/macros.ts'
 import { isOptional, T, type Type } from '../types.ts'
 import { coercion, compileCall } from './calls.ts'
 import { type CompareOp, compileComparison, isPrimitiveComparison } from './compare.ts'
@@ -43,6 +44,9 @@ export const SPECIAL_FORMS: ReadonlySet<string> = new Set([
   '_?._',
   '_[?_]',
 ])
+
+/** Functions that build a value from literal text: a constant argument must parse at load. */
+const LITERAL_CONSTRUCTORS = new Set(['ip', 'cidr', 'timestamp', 'duration'])
 
 const COMPARISONS: Record<string, CompareOp> = {
   '_==_': '==',
@@ -132,9 +136,18 @@ class Compiler {
     if (!ref) return undefined
     if (ref.kind === 'type') return constantNode(typeValueForType(ref.type) as CelType)
     if (ref.kind === 'unbound') return unbound(ref.name)
-    if (ref.kind === 'local' || ref.kind === 'variable') {
-      const slot = ref.kind === 'local' ? this.localSlot(ref.name) : this.env.slots.get(ref.name)!
-      return { run: pathGetter(slot, []), path: { slot, fields: [] }, cost: 0 }
+    if (ref.kind === 'local') {
+      const slot = this.localSlot(ref.name)
+      return { run: pathGetter(slot, []), path: { slot, fields: [], bound: true }, cost: 0 }
+    }
+    if (ref.kind === 'variable') {
+      const slot = this.env.slots.get(ref.name)!
+      const name = ref.name
+      const run = (f: Frame) => {
+        const v = f[slot]
+        return v !== undefined ? v : fail('EVAL_UNBOUND', { name })
+      }
+      return { run, path: { slot, fields: [], bound: false }, cost: 0 }
     }
     return undefined
   }
@@ -165,7 +178,11 @@ class Compiler {
     if (e.testOnly) return { run: (f) => hasField(run(f), field, isObject), cost }
     if (!isObject) return { run: (f) => dynamicField(run(f), field), cost }
     if (operand.path && isPlainFieldName(field) && operand.path.fields.every(isPlainFieldName)) {
-      const path = { slot: operand.path.slot, fields: [...operand.path.fields, field] }
+      const path = {
+        slot: operand.path.slot,
+        fields: [...operand.path.fields, field],
+        bound: operand.path.bound,
+      }
       return { run: pathGetter(path.slot, path.fields), path, cost }
     }
     return { run: (f) => objectField(run(f), field), cost }
@@ -234,7 +251,22 @@ class Compiler {
       candidates: ref.candidates,
       type: this.type(e),
     })
-    return this.fold({ run, cost }, args, ref.decl.pure)
+    const folded = this.fold({ run, cost }, args, ref.decl.pure)
+    // A constant that cannot be parsed (cidr('10.0.0.0/33'), duration('3x')) is a load error.
+    if (
+      folded.constant === undefined &&
+      LITERAL_CONSTRUCTORS.has(ref.decl.name) &&
+      args.length &&
+      args.every((a) => a.constant)
+    ) {
+      try {
+        run([])
+      } catch (err) {
+        if (err instanceof CelError)
+          this.sink.report('CEL_INVALID_LITERAL', { detail: err.message }, e.start, e.end)
+      }
+    }
+    return folded
   }
 
   /** Evaluates a pure call on constants now; an error stays for run time (CEL errors are values). */
@@ -370,7 +402,10 @@ class Compiler {
     return {
       run:
         name === 'or'
-          ? (f) => ((run(f) as Optional).present ? run(f) : other(f))
+          ? (f) => {
+              const v = run(f) as Optional
+              return v.present ? v : other(f)
+            }
           : (f) => {
               const v = run(f) as Optional
               return v.present ? v.value : other(f)
@@ -450,7 +485,11 @@ class Compiler {
     const first = this.nextSlot++
     const second = e.iterVar2 ? this.nextSlot++ : -1
     this.maxSlot = Math.max(this.maxSlot, this.nextSlot)
-    const slots = { first, second }
+    const rt = this.type(e.range)
+    const uintKeys = rt.kind === 'map' && rt.key.kind === 'uint'
+    const slots = uintKeys
+      ? { first, second, key: (k: unknown) => (k instanceof CelUint ? k : new CelUint(k as number | bigint)) }
+      : { first, second }
     const accuScope = new Map([[e.accuVar, accuSlot]])
     const iterScope = new Map([[e.iterVar, first]])
     if (e.iterVar2) iterScope.set(e.iterVar2, second)
@@ -521,38 +560,6 @@ class Compiler {
       default:
         return undefined
     }
-  }
-}
-
-/**
- * The predicate and value a macro was expanded from (see syntax/macros.ts for the shapes), or
- * undefined when the comprehension does not have a known macro's shape.
- */
-function macroParts(e: ComprehensionExpr): { pred?: Expr; value?: Expr } | undefined {
-  const step = e.loopStep
-  if (step.kind !== 'call') return undefined
-  const isAppend = (x: Expr): boolean => x.kind === 'call' && x.fn === '_+_' && x.args[1]?.kind === 'list'
-  const appended = (x: CallExpr) => (x.args[1] as Expr & { kind: 'list' }).elements[0]
-  switch (e.macro) {
-    case 'all':
-    case 'exists':
-      return { pred: step.args[1] }
-    case 'exists_one':
-      return { pred: step.args[0] }
-    case 'map':
-    case 'filter':
-    case 'transformList':
-      if (isAppend(step)) return { value: appended(step) }
-      if (step.fn === '_?_:_' && isAppend(step.args[1]!))
-        return { pred: step.args[0], value: appended(step.args[1] as CallExpr) }
-      return undefined
-    case 'transformMap':
-      if (step.fn === 'cel.@mapInsert') return { value: step.args[2] }
-      if (step.fn === '_?_:_' && step.args[1]?.kind === 'call')
-        return { pred: step.args[0], value: (step.args[1] as CallExpr).args[2] }
-      return undefined
-    default:
-      return undefined
   }
 }
 

@@ -36,10 +36,16 @@ export function junction(operands: readonly Eval[], decisive: boolean): Eval {
       } catch (e) {
         err = asEvalError(e)
       }
-      const vb = b(f)
+      let vb: unknown
+      try {
+        vb = b(f)
+      } catch (e) {
+        throw err ?? asEvalError(e)
+      }
       if (vb === decisive) return decisive
-      if (vb !== !decisive) throw notBool(op, vb)
+      // The first error wins, as in longer chains.
       if (err) throw err
+      if (vb !== !decisive) throw notBool(op, vb)
       return !decisive
     }
   }

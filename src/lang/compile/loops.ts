@@ -30,6 +30,8 @@ export interface LoopSlots {
   readonly first: number
   /** Slot of the second variable (the element/value), or -1. */
   readonly second: number
+  /** Restores a map key's static type (uint keys are stored as plain numbers; see maps.ts). */
+  readonly key?: (k: unknown) => unknown
 }
 
 /** Calls `body` for each element (or entry), binding the loop variables; stops if it returns true. */
@@ -48,7 +50,7 @@ function forEach(range: unknown, slots: LoopSlots, f: Frame, body: () => boolean
   if (isMap(range)) {
     for (const [k, v] of mapEntries(range)) {
       spend()
-      f[slots.first] = k
+      f[slots.first] = slots.key ? slots.key(k) : k
       if (slots.second >= 0) f[slots.second] = v
       if (body()) return
     }

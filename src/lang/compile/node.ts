@@ -13,8 +13,11 @@ export interface CompiledNode {
   readonly run: Eval
   /** Present when the node always evaluates to this value. */
   readonly constant?: { readonly value: unknown }
-  /** Present when the node reads `frame[slot]` then plain-object fields, in order. */
-  readonly path?: { readonly slot: number; readonly fields: readonly string[] }
+  /**
+   * Present when the node reads `frame[slot]` then plain-object fields, in order. `bound` says
+   * the slot is always set (comprehension variables); a declared variable may be missing.
+   */
+  readonly path?: { readonly slot: number; readonly fields: readonly string[]; readonly bound: boolean }
   /** Relative cost estimate (see FunctionDecl.cost). */
   readonly cost: number
 }

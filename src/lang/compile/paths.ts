@@ -3,7 +3,7 @@
  * walks plain-object fields, unrolled for short paths. Access is own-property only: a field
  * that Object.prototype also has (constructor, toString, __proto__, …) is read through
  * Object.hasOwn, and every other name cannot reach the prototype without being absent first.
- * A missing field is an EVAL_NO_SUCH_FIELD error.
+ * A missing (or null) field is an EVAL_NO_SUCH_FIELD error.
  */
 
 import { isPlainObject, mapFind, mapHas } from '../runtime/maps.ts'
@@ -27,7 +27,8 @@ export function objectField(o: unknown, field: string): unknown {
   }
   if (!hasOwn(o, field)) return missing(field)
   const v = (o as Record<string, unknown>)[field]
-  return v === undefined ? missing(field) : v
+  // In a schema object a null field is an absent one (JSON producers write both).
+  return v === undefined || v === null ? missing(field) : v
 }
 
 /** Reads `field` of a map or dynamically typed value; absent keys are EVAL_NO_SUCH_KEY. */
@@ -66,27 +67,27 @@ export function pathGetter(slot: number, fields: readonly string[]): Eval {
       const a = fields[0]!
       return (f: Frame) => {
         const v = (f[slot] as any)?.[a]
-        return v !== undefined ? v : objectField(f[slot], a)
+        return v !== undefined && v !== null ? v : objectField(f[slot], a)
       }
     }
     case 2: {
       const [a, b] = fields as [string, string]
       return (f: Frame) => {
         const o = (f[slot] as any)?.[a]
-        if (o === undefined) return objectField(f[slot], a)
+        if (o === undefined || o === null) return objectField(f[slot], a)
         const v = o?.[b]
-        return v !== undefined ? v : objectField(o, b)
+        return v !== undefined && v !== null ? v : objectField(o, b)
       }
     }
     case 3: {
       const [a, b, c] = fields as [string, string, string]
       return (f: Frame) => {
         const o = (f[slot] as any)?.[a]
-        if (o === undefined) return objectField(f[slot], a)
+        if (o === undefined || o === null) return objectField(f[slot], a)
         const p = o?.[b]
-        if (p === undefined) return objectField(o, b)
+        if (p === undefined || p === null) return objectField(o, b)
         const v = p?.[c]
-        return v !== undefined ? v : objectField(p, c)
+        return v !== undefined && v !== null ? v : objectField(p, c)
       }
     }
     default:
@@ -94,7 +95,7 @@ export function pathGetter(slot: number, fields: readonly string[]): Eval {
         let o: unknown = f[slot]
         for (const k of fields) {
           const v = (o as any)?.[k]
-          o = v !== undefined ? v : objectField(o, k)
+          o = v !== undefined && v !== null ? v : objectField(o, k)
         }
         return o
       }

@@ -7,6 +7,7 @@
 
 import { Cidr, IpAddress } from '../../core/net/ip.ts'
 import { CidrSet, DomainSet, ValueSet } from '../../core/net/sets.ts'
+import { own } from '../../core/own.ts'
 import type { Type } from '../types.ts'
 import { isMap, isPlainObject, mapEntries } from './maps.ts'
 import { CelDouble, CelType, CelUint, Duration, Optional, Timestamp } from './values.ts'
@@ -56,7 +57,7 @@ export function matchesType(v: unknown, t: Type): boolean {
     case 'object':
       return isPlainObject(v)
     case 'opaque':
-      return OPAQUE[t.name]?.(v) ?? false
+      return own(OPAQUE, t.name)?.(v) ?? false
   }
 }
 

@@ -95,7 +95,15 @@ export function parseTimestamp(text: string): Timestamp {
     number,
     number,
   ]
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+  const monthDays =
+    month === 2
+      ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+        ? 29
+        : 28
+      : [4, 6, 9, 11].includes(month)
+        ? 30
+        : 31
+  if (month < 1 || month > 12 || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59) {
     return fail('EVAL_INVALID_ARGUMENT', { detail: `invalid timestamp '${text}'` })
   }
   const nanos = m[7] ? Number(m[7].padEnd(9, '0')) : 0

@@ -7,7 +7,7 @@
  *   timestamp → Timestamp   duration → Duration   type → CelType   optional → Optional
  *
  * Where the static type is `dyn` a number alone cannot tell int from double, so an integral
- * double in a dyn position is boxed as CelDouble (the checker marks where; see coerce.ts).
+ * double in a dyn position is boxed as CelDouble (the compiler converts where a double meets dyn; see compile/calls.ts).
  * Errors are CelError values: thrown inside the evaluator, returned (never thrown) to callers.
  */
 

@@ -5,7 +5,7 @@
  * the wrong shape reports CEL_INVALID_MACRO at the offending argument.
  */
 
-import type { Expr } from '../ast.ts'
+import type { CallExpr, ComprehensionExpr, Expr } from '../ast.ts'
 import type { DiagnosticSink } from '../diagnostics.ts'
 import type { At, NodeFactory } from './factory.ts'
 
@@ -298,4 +298,36 @@ export function expandMacro(
   )
   if (!macro) return undefined
   return macro.expand({ f, sink, at, target: receiver, args }) ?? null
+}
+
+/**
+ * The predicate and value a macro was expanded from (the shapes built above), or
+ * undefined when the comprehension does not have a known macro's shape.
+ */
+export function macroParts(e: ComprehensionExpr): { pred?: Expr; value?: Expr } | undefined {
+  const step = e.loopStep
+  if (step.kind !== 'call') return undefined
+  const isAppend = (x: Expr): boolean => x.kind === 'call' && x.fn === '_+_' && x.args[1]?.kind === 'list'
+  const appended = (x: CallExpr) => (x.args[1] as Expr & { kind: 'list' }).elements[0]
+  switch (e.macro) {
+    case 'all':
+    case 'exists':
+      return { pred: step.args[1] }
+    case 'exists_one':
+      return { pred: step.args[0] }
+    case 'map':
+    case 'filter':
+    case 'transformList':
+      if (isAppend(step)) return { value: appended(step) }
+      if (step.fn === '_?_:_' && isAppend(step.args[1]!))
+        return { pred: step.args[0], value: appended(step.args[1] as CallExpr) }
+      return undefined
+    case 'transformMap':
+      if (step.fn === 'cel.@mapInsert') return { value: step.args[2] }
+      if (step.fn === '_?_:_' && step.args[1]?.kind === 'call')
+        return { pred: step.args[0], value: (step.args[1] as CallExpr).args[2] }
+      return undefined
+    default:
+      return undefined
+  }
 }

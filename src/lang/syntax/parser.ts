@@ -27,11 +27,18 @@ export interface ParseLimits {
   readonly maxLength: number
   /** Deepest nesting of parentheses, brackets, calls and unary operators. */
   readonly maxDepth: number
+  /** Tallest expression tree, counting chains such as a + b + c … (&& and || chains balance). */
+  readonly maxHeight: number
   /** Most AST nodes (after macro expansion). */
   readonly maxNodes: number
 }
 
-export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxLength: 100_000, maxDepth: 64, maxNodes: 25_000 }
+export const DEFAULT_PARSE_LIMITS: ParseLimits = {
+  maxLength: 100_000,
+  maxDepth: 64,
+  maxHeight: 200,
+  maxNodes: 25_000,
+}
 
 export interface ParseOptions {
   readonly limits?: Partial<ParseLimits>
@@ -130,6 +137,15 @@ class Parser {
       const e = this.expr()
       if (this.peek().kind !== 'eof')
         this.error(`unexpected ${describe(this.peek())} after the end of the expression`)
+      const height = treeHeight(e)
+      if (height > this.limits.maxHeight) {
+        this.sink.report(
+          'CEL_LIMIT',
+          { limit: 'expression height', actual: height, max: this.limits.maxHeight },
+          e.start,
+          e.end,
+        )
+      }
       if (this.f.count > this.limits.maxNodes) {
         this.sink.report(
           'CEL_LIMIT',
@@ -204,21 +220,32 @@ class Parser {
   }
 
   private or(): Expr {
-    let e = this.and()
-    for (let t = this.accept('||'); t; t = this.accept('||')) {
-      const r = this.and()
-      e = this.f.call(cover(e, r, t.start), '_||_', [e, r])
-    }
-    return e
+    return this.junction('||', '_||_', () => this.and())
   }
 
   private and(): Expr {
-    let e = this.relation()
-    for (let t = this.accept('&&'); t; t = this.accept('&&')) {
-      const r = this.relation()
-      e = this.f.call(cover(e, r, t.start), '_&&_', [e, r])
+    return this.junction('&&', '_&&_', () => this.relation())
+  }
+
+  /**
+   * A chain `a && b && c …` as a balanced tree (as cel-go builds it): the same meaning — the
+   * operators are associative, errors are absorbed either way — at logarithmic depth.
+   */
+  private junction(op: string, fn: string, operand: () => Expr): Expr {
+    const operands = [operand()]
+    const ops: Token[] = []
+    for (let t = this.accept(op); t; t = this.accept(op)) {
+      ops.push(t)
+      operands.push(operand())
     }
-    return e
+    const build = (lo: number, hi: number): Expr => {
+      if (lo === hi) return operands[lo]!
+      const mid = (lo + hi) >> 1
+      const l = build(lo, mid)
+      const r = build(mid + 1, hi)
+      return this.f.call(cover(l, r, ops[mid]!.start), fn, [l, r])
+    }
+    return build(0, operands.length - 1)
   }
 
   private binaryLevel(ops: readonly string[], operand: () => Expr): Expr {
@@ -516,6 +543,44 @@ class Parser {
     const name = qualifiedName(typeExpr) ?? ''
     return this.f.struct({ pos: open.start, start: typeExpr.start, end: this.prevEnd() }, name, fields)
   }
+}
+
+/** Height of a tree, computed without recursion (the tree may be too tall to recurse over). */
+function treeHeight(root: Expr): number {
+  let max = 0
+  const stack: [Expr, number][] = [[root, 1]]
+  while (stack.length) {
+    const [e, h] = stack.pop()!
+    if (h > max) max = h
+    const push = (c: Expr) => stack.push([c, h + 1])
+    switch (e.kind) {
+      case 'select':
+        push(e.operand)
+        break
+      case 'call':
+        if (e.target) push(e.target)
+        e.args.forEach(push)
+        break
+      case 'list':
+        e.elements.forEach(push)
+        break
+      case 'map':
+        for (const en of e.entries) {
+          push(en.key)
+          push(en.value)
+        }
+        break
+      case 'struct':
+        for (const f of e.fields) push(f.value)
+        break
+      case 'comprehension':
+        ;[e.range, e.accuInit, e.loopCondition, e.loopStep, e.result].forEach(push)
+        break
+      default:
+        break
+    }
+  }
+  return max
 }
 
 function describe(t: Token): string {

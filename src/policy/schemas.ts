@@ -1,0 +1,102 @@
+/**
+ * Structural validation of pack files against the published JSON Schemas (schemas/policy/*.json,
+ * the same files editors use), with each problem placed at its YAML line and column.
+ */
+
+import { readFileSync } from 'node:fs'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { suggest } from '../lang/suggest.ts'
+import type { PathItem, YamlFile } from './yaml.ts'
+
+export type FileKind = 'manifest' | 'features' | 'lists' | 'rules' | 'tests'
+
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true })
+const validators = new Map<FileKind, ValidateFunction>()
+
+export function schemaPath(kind: FileKind): URL {
+  return new URL(`../../schemas/policy/${kind}.schema.json`, import.meta.url)
+}
+
+function validator(kind: FileKind): ValidateFunction {
+  let v = validators.get(kind)
+  if (!v) {
+    v = ajv.compile(JSON.parse(readFileSync(schemaPath(kind), 'utf8')))
+    validators.set(kind, v)
+  }
+  return v
+}
+
+/** Validates a parsed file; reports problems into the file's sink. Returns whether it is valid. */
+export function checkSchema(kind: FileKind, file: YamlFile, value: unknown): boolean {
+  const validate = validator(kind)
+  if (validate(value)) return true
+  for (const e of mostSpecific(validate.errors ?? [])) {
+    const path = pointerToPath(e.instancePath)
+    const extra =
+      e.keyword === 'additionalProperties'
+        ? (e.params as { additionalProperty: string }).additionalProperty
+        : undefined
+    const [start, end] = extra !== undefined ? file.keyRange([...path, extra]) : file.range(path)
+    file.sink.report('POLICY_SCHEMA', { detail: describe(path, e, extra) }, start, end)
+  }
+  return false
+}
+
+/** One error per location: oneOf/anyOf produce a cascade; keep the deepest, most specific ones. */
+function mostSpecific(errors: ErrorObject[]): ErrorObject[] {
+  const concrete = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if')
+  const byPath = new Map<string, ErrorObject>()
+  for (const e of concrete.length ? concrete : errors) {
+    const key = `${e.instancePath}|${e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : ''}`
+    if (!byPath.has(key)) byPath.set(key, e)
+  }
+  // Drop "must be string" from a oneOf branch when the object branch has something to say.
+  const paths = [...byPath.values()]
+  return paths.filter(
+    (e) => !(e.keyword === 'type' && paths.some((o) => o !== e && o.instancePath.startsWith(e.instancePath))),
+  )
+}
+
+function pointerToPath(pointer: string): PathItem[] {
+  if (!pointer) return []
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p))
+}
+
+export function formatPath(path: readonly PathItem[]): string {
+  return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '')
+}
+
+function describe(path: PathItem[], e: ErrorObject, extra: string | undefined): string {
+  const where = formatPath(path) || 'the file'
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {})
+      return `${where}: unknown key '${extra}'${suggest(extra ?? '', known)}`
+    }
+    case 'required':
+      return `${where}: missing '${(e.params as { missingProperty: string }).missingProperty}'`
+    case 'enum': {
+      const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String)
+      return `${where}: must be one of ${allowed.join(', ')}${suggest(String(e.data), allowed)}`
+    }
+    case 'pattern':
+      return `${where}: '${String(e.data)}' is not valid here (expected ${hintForPattern((e.params as { pattern: string }).pattern)})`
+    case 'type':
+      return `${where}: must be ${(e.params as { type: string }).type}`
+    default:
+      return `${where}: ${e.message}`
+  }
+}
+
+function hintForPattern(pattern: string): string {
+  if (pattern.includes('(s|m|h|d)')) return 'a span such as 30s, 10m, 1h or 7d'
+  if (pattern.includes('list<'))
+    return 'a type: string, int, double, bool, timestamp, duration, ip, dyn, list<T> or map<string, T>'
+  if (pattern.startsWith('^[a-z')) return 'lower-case letters, digits, _ or -'
+  if (pattern.includes('\\.')) return 'a field path such as device.id'
+  return `the pattern ${pattern}`
+}

@@ -1,0 +1,29 @@
+/**
+ * Pseudonymisation of PII: a keyed HMAC-SHA256 of the value, so the same email always maps to
+ * the same pseudonym (features and lookups still work) while the raw value is never stored and
+ * cannot be recovered without the key. The key comes from configuration (BULWARK_PII_KEY).
+ */
+
+import { createHmac } from 'node:crypto'
+
+export class Pseudonymiser {
+  private readonly key: Buffer
+  private readonly cache = new Map<string, string>()
+
+  constructor(key: string | Buffer) {
+    this.key = typeof key === 'string' ? Buffer.from(key, 'utf8') : key
+    if (this.key.length < 16) throw new Error('the PII key must be at least 16 bytes')
+  }
+
+  /** `p:` + the first 128 bits of HMAC-SHA256(key, value), base64url. */
+  pseudonym(value: string): string {
+    let p = this.cache.get(value)
+    if (p === undefined) {
+      p = `p:${createHmac('sha256', this.key).update(value).digest('base64url').slice(0, 22)}`
+      // A small bounded memo: hot identifiers (a busy IP) repeat across events.
+      if (this.cache.size > 50_000) this.cache.clear()
+      this.cache.set(value, p)
+    }
+    return p
+  }
+}

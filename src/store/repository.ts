@@ -1,0 +1,120 @@
+/**
+ * The repository contract: where Bulwark keeps events, decisions, feature updates, entity
+ * labels, list entries and policy versions. The embedded implementation is SQLite; a PostgreSQL
+ * one follows the same contract and passes the same test suite (test/store/contract.ts).
+ *
+ * Durability: `record` resolves only once the decision is committed to stable storage. Writes
+ * are group-committed — everything recorded while a commit is in flight goes in the next one —
+ * so one fsync serves many decisions.
+ */
+
+import type { Decision } from '../core/domain.ts'
+import type { FeatureUpdate } from '../features/types.ts'
+
+/** An entity an event touches, e.g. { type: 'device', id: 'd-123' } (pseudonymised if PII). */
+export interface EntityRef {
+  readonly type: string
+  readonly id: string
+}
+
+export interface LabelOp {
+  readonly op: 'set' | 'clear'
+  readonly entity: EntityRef
+  readonly name: string
+  /** Expiry in ms since the epoch; absent for no expiry (set only). */
+  readonly expiresAt?: number
+  /** Who set it: a rule id, 'api', a reviewer. */
+  readonly source: string
+  readonly time: number
+}
+
+export interface DecisionRecord {
+  readonly eventId: string
+  readonly eventType: string
+  /** Event time, ms since the epoch. */
+  readonly eventTime: number
+  readonly receivedAt: number
+  /** The event as stored: PII fields already replaced by pseudonyms. */
+  readonly event: Readonly<Record<string, unknown>>
+  readonly decision: Decision
+  /** Feature values the decision saw (plain JSON). */
+  readonly features: Readonly<Record<string, unknown>>
+  readonly featureUpdates: readonly FeatureUpdate[]
+  readonly labelOps: readonly LabelOp[]
+  readonly entities: readonly EntityRef[]
+}
+
+export interface StoredDecision {
+  /** Commit order, increasing. */
+  readonly seq: number
+  readonly eventId: string
+  readonly eventType: string
+  readonly eventTime: number
+  readonly receivedAt: number
+  readonly event: Record<string, unknown>
+  readonly decision: Decision
+  readonly features: Record<string, unknown>
+}
+
+export interface LabelRecord {
+  readonly entity: EntityRef
+  readonly name: string
+  readonly expiresAt?: number
+  readonly source: string
+  readonly setAt: number
+}
+
+export interface ListEntry {
+  readonly list: string
+  readonly value: string
+  /** Expiry in ms since the epoch, or absent. */
+  readonly expiresAt?: number
+  readonly source: string
+  readonly addedAt: number
+}
+
+export interface PolicyVersionRecord {
+  readonly version: string
+  readonly name: string
+  /** The pack's files, path → content. */
+  readonly files: Readonly<Record<string, string>>
+  readonly loadedAt: number
+  /** Where it came from: a directory path, 'api', … */
+  readonly source: string
+}
+
+export interface Repository {
+  /** Creates or upgrades the schema. */
+  migrate(): Promise<void>
+
+  /** Durably records one decision with its event, features, updates and label changes. */
+  record(r: DecisionRecord): Promise<StoredDecision>
+  /** The decision recorded for an event id, if any. */
+  decision(eventId: string): Promise<StoredDecision | undefined>
+  /** The most recent decisions of events that touched an entity, newest first. */
+  decisionsForEntity(entity: EntityRef, limit: number): Promise<StoredDecision[]>
+  /** Decisions in commit order after `afterSeq`, at most `limit` (for replay and export). */
+  decisionsAfter(afterSeq: number, limit: number): Promise<StoredDecision[]>
+  /** Feature updates recorded after `afterSeq`, in commit order, with the last seq seen. */
+  featureUpdatesAfter(afterSeq: number, limit: number): Promise<{ updates: FeatureUpdate[]; lastSeq: number }>
+  /** Highest seq committed so far (0 when empty). */
+  lastSeq(): Promise<number>
+
+  /** Applies label changes made outside a decision (API, reviewers). */
+  applyLabelOps(ops: readonly LabelOp[]): Promise<void>
+  /** Labels not expired at `now`. */
+  labels(now: number): Promise<LabelRecord[]>
+  labelsFor(entity: EntityRef, now: number): Promise<LabelRecord[]>
+
+  addListEntries(entries: readonly ListEntry[]): Promise<void>
+  removeListEntries(list: string, values: readonly string[]): Promise<number>
+  /** Entries added through the API, not expired at `now`. */
+  listEntries(now: number): Promise<ListEntry[]>
+
+  savePolicyVersion(v: PolicyVersionRecord): Promise<void>
+  policyVersions(limit: number): Promise<Omit<PolicyVersionRecord, 'files'>[]>
+  policyVersion(version: string): Promise<PolicyVersionRecord | undefined>
+
+  /** Flushes pending writes and releases the storage. */
+  close(): Promise<void>
+}
