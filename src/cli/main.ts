@@ -2,10 +2,13 @@
  * The `bulwark` command line: dispatches to one command per file, with `--help` everywhere.
  */
 
+import { checkCommand } from './check.ts'
 import { type Command, type Io, processIo } from './command.ts'
+import { decideCommand } from './decide.ts'
 import { evalCommand } from './eval.ts'
+import { testCommand } from './test.ts'
 
-export const COMMANDS: readonly Command[] = [evalCommand]
+export const COMMANDS: readonly Command[] = [checkCommand, testCommand, decideCommand, evalCommand]
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))

@@ -43,6 +43,9 @@ export const ERRORS = {
     message: 'the policy pack has {count} problem(s); the serving pack is unchanged',
   },
 
+  // ── events and decisions ───────────────────────────────────────────────────
+  EVENT_INVALID: { status: 400, message: 'invalid event ({count} problem(s)); first: {first}' },
+
   // ── rule language: evaluation (become error values, never exceptions) ───────
   EVAL_DIVIDE_BY_ZERO: { status: 422, message: 'division by zero' },
   EVAL_MODULUS_BY_ZERO: { status: 422, message: 'modulus by zero' },

@@ -48,7 +48,9 @@ export function isAssignable(to: Type, from: Type, s: Substitution): boolean {
   if (to.kind === 'param') {
     const bound = s.get(to.name)
     if (bound) return isAssignable(bound, from, s)
-    if (from.kind === 'param' && from.name === to.name) return true
+    // `from` may itself be a parameter already bound to `to` (or to a chain ending there).
+    const f = from.kind === 'param' && s.has(from.name) ? substitute(from, s) : from
+    if (f.kind === 'param' && f.name === to.name) return true
     if (occurs(to.name, from, s)) return false
     s.set(to.name, from)
     return true

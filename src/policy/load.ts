@@ -126,7 +126,14 @@ class PackLoader {
     if (this.hasErrors()) return this.failure()
 
     const rulesByType = new Map<string, RulePlan[]>()
+    const skippedByType = new Map<string, { rule: string; reason: string }[]>()
     for (const type of eventTypes.keys()) {
+      skippedByType.set(
+        type,
+        rules
+          .filter((r) => r.mode === 'off' && r.on.has(type))
+          .map((r) => ({ rule: r.id, reason: 'mode: off' })),
+      )
       rulesByType.set(
         type,
         rules
@@ -155,6 +162,7 @@ class PackLoader {
       lists,
       rules,
       rulesByType,
+      skippedByType,
       tests,
       frameSize: Math.max(FRAME_VARIABLES.length, ...programs.map((p) => p.frameSize)),
     }

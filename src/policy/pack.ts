@@ -4,7 +4,7 @@
  * half of one pack and half of another.
  */
 
-import type { Outcome, RuleMode } from '../core/domain.ts'
+import type { Outcome, RuleMode, RuleSkip } from '../core/domain.ts'
 import type { FeatureSpec } from '../features/types.ts'
 import type { Program } from '../lang/program.ts'
 import type { Type } from '../lang/types.ts'
@@ -91,6 +91,8 @@ export interface Pack {
   readonly rules: readonly RulePlan[]
   /** Rules applicable to each event type that are not off, cheapest first. */
   readonly rulesByType: ReadonlyMap<string, readonly RulePlan[]>
+  /** Rules applicable to each event type that are switched off, for decision traces. */
+  readonly skippedByType: ReadonlyMap<string, readonly RuleSkip[]>
   readonly tests: readonly PackTest[]
   /** Frame length every program fits in. */
   readonly frameSize: number

@@ -167,7 +167,7 @@ export function doubleToInt(d: number): Int {
 export function doubleToUint(d: number): CelUint {
   if (!Number.isFinite(d) || d < 0) fail('EVAL_RANGE', { detail: 'double out of uint64 range' })
   const t = Math.trunc(d)
-  if (t <= SAFE) return new CelUint(t)
+  if (t <= SAFE) return new CelUint(t === 0 ? 0 : t)
   if (t >= TWO_64) fail('EVAL_RANGE', { detail: 'double out of uint64 range' })
   return new CelUint(canonical(BigInt(t)))
 }

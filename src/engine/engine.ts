@@ -1,0 +1,241 @@
+/**
+ * decide(event): validate → features (one batched read-and-update) → labels → rules (cheapest
+ * first, errors isolated) → outcome → record durably → answer, with the trace that explains it.
+ *
+ * The engine holds one pack at a time and swaps it whole on reload. A repeated event id is
+ * answered with the decision already recorded, never decided (or counted) twice. Raw PII lives
+ * only in memory during the decision: stored events, feature keys and entity ids carry
+ * pseudonyms.
+ */
+
+import type { Clock } from '../core/clock.ts'
+import type { Decision, LabelSet } from '../core/domain.ts'
+import { BulwarkError } from '../core/errors.ts'
+import { newId } from '../core/ids.ts'
+import { IpAddress } from '../core/net/ip.ts'
+import type { LabelStore } from '../features/labels.ts'
+import type { ListRegistry } from '../features/lists.ts'
+import type { FeatureStore } from '../features/types.ts'
+import type { Frame } from '../lang/compile/node.ts'
+import { toPlain } from '../lang/plain.ts'
+import { formatTimestamp } from '../lang/runtime/time.ts'
+import type { Timestamp } from '../lang/runtime/values.ts'
+import { validateEvent } from '../policy/events.ts'
+import { type Pack, SLOT } from '../policy/pack.ts'
+import type { Pseudonymiser } from '../privacy/pseudonymise.ts'
+import type { DecisionRecord, EntityRef, LabelOp, Repository } from '../store/repository.ts'
+import { featureObject, prepareFeatures } from './features.ts'
+import { EngineMetrics } from './metrics.ts'
+import { evaluateRules, outcomeOf } from './rules.ts'
+import { storedEvent } from './stored.ts'
+
+export interface EngineDeps {
+  readonly pack: Pack
+  readonly features: FeatureStore
+  readonly labels: LabelStore
+  readonly lists: ListRegistry
+  readonly pseudonymiser: Pseudonymiser
+  readonly clock: Clock
+  /** Durable storage; without one (pack tests, offline replay) nothing is recorded. */
+  readonly repository?: Repository
+  readonly metrics?: EngineMetrics
+}
+
+export interface DecideResult {
+  readonly decision: Decision
+  /** The event id had been decided before; this is the recorded decision. */
+  readonly duplicate: boolean
+}
+
+const RECENT_MAX = 100_000
+
+export class Engine {
+  private current: Pack
+  readonly features: FeatureStore
+  readonly labels: LabelStore
+  readonly lists: ListRegistry
+  readonly metrics: EngineMetrics
+  private readonly pseudo: Pseudonymiser
+  private readonly clock: Clock
+  private readonly repository: Repository | undefined
+  /** Decisions of recent event ids (idempotency without a storage read), oldest first. */
+  private readonly recent = new Map<string, Decision>()
+  private readonly inflight = new Map<string, Promise<DecideResult>>()
+
+  constructor(deps: EngineDeps) {
+    this.current = deps.pack
+    this.features = deps.features
+    this.labels = deps.labels
+    this.lists = deps.lists
+    this.pseudo = deps.pseudonymiser
+    this.clock = deps.clock
+    this.repository = deps.repository
+    this.metrics = deps.metrics ?? new EngineMetrics()
+    this.lists.usePack(deps.pack.lists, this.clock.now())
+  }
+
+  get pack(): Pack {
+    return this.current
+  }
+
+  /** Swaps in a new pack; decisions in flight finish on the pack they started with. */
+  usePack(pack: Pack): void {
+    this.lists.usePack(pack.lists, this.clock.now())
+    this.current = pack
+  }
+
+  /** Pseudonymised id of an entity as stored (entities whose path is PII are never stored raw). */
+  entityKey(type: string, id: string): string {
+    return this.current.entities.get(type)?.pii ? this.pseudo.pseudonym(id) : id
+  }
+
+  async decide(raw: unknown): Promise<DecideResult> {
+    const receivedAt = this.clock.now()
+    const id = (raw as { id?: unknown } | null)?.id
+    if (typeof id === 'string') {
+      const known = await this.known(id)
+      if (known) return known
+      const pending = this.inflight.get(id)
+      if (pending) return { decision: (await pending).decision, duplicate: true }
+      const p = this.decideNew(raw, receivedAt)
+      this.inflight.set(id, p)
+      try {
+        return await p
+      } finally {
+        this.inflight.delete(id)
+      }
+    }
+    return this.decideNew(raw, receivedAt)
+  }
+
+  private async known(id: string): Promise<DecideResult | undefined> {
+    const cached = this.recent.get(id)
+    if (cached) return { decision: cached, duplicate: true }
+    const stored = this.repository ? await this.repository.decision(id) : undefined
+    return stored ? { decision: stored.decision, duplicate: true } : undefined
+  }
+
+  private async decideNew(raw: unknown, receivedAt: number): Promise<DecideResult> {
+    const t0 = performance.now()
+    const pack = this.current
+    const valid = validateEvent(pack.eventTypes, raw, receivedAt, () => newId(receivedAt))
+    if (!valid.ok) {
+      this.metrics.rejected.inc({ reason: 'invalid' })
+      throw new BulwarkError(
+        'EVENT_INVALID',
+        {
+          count: valid.problems.length,
+          first: `${valid.problems[0]!.path || 'event'} ${valid.problems[0]!.message}`,
+        },
+        valid.problems,
+      )
+    }
+    const event = valid.event
+    const time = (event.time as Timestamp).toMillis()
+    const frame: Frame = new Array(pack.frameSize).fill(undefined)
+    frame[SLOT.event] = event
+    frame[SLOT.lists] = this.lists.current
+    frame[SLOT.models] = EMPTY_MODELS
+    frame[SLOT.now] = event.time
+
+    const prepared = prepareFeatures(pack, event, time, frame, this.pseudo)
+    const values = await this.features.apply(prepared.batch)
+    const { features, failed } = featureObject(pack, prepared, values, frame)
+    frame[SLOT.features] = features
+
+    const entities: EntityRef[] = []
+    const labelsObject: Record<string, Record<string, boolean>> = {}
+    for (const [name, entity] of pack.entities) {
+      const rawId = entity.get(event)
+      const flags: Record<string, boolean> = {}
+      for (const l of entity.labels) flags[l] = false
+      if (rawId !== undefined && rawId !== null) {
+        const eid = entity.pii ? this.pseudo.pseudonym(idText(rawId)) : idText(rawId)
+        entities.push({ type: name, id: eid })
+        for (const l of this.labels.active(name, eid, time)) if (l in flags) flags[l] = true
+      }
+      labelsObject[name] = flags
+    }
+    frame[SLOT.labels] = labelsObject
+
+    const results = evaluateRules(pack, event, frame)
+    const { outcome, score, reasons } = outcomeOf(pack, results.enforced)
+
+    const labelOps: LabelOp[] = []
+    const labelsSet: LabelSet[] = []
+    for (const rule of results.enforced) {
+      for (const l of rule.labels) {
+        const ref = entities.find((e) => e.type === l.entity)
+        if (!ref) continue
+        const expiresAt = l.ttlMs !== undefined ? time + l.ttlMs : undefined
+        labelOps.push({
+          op: 'set',
+          entity: ref,
+          name: l.name,
+          ...(expiresAt !== undefined ? { expiresAt } : {}),
+          source: rule.id,
+          time,
+        })
+        labelsSet.push({
+          entity: l.entity,
+          id: ref.id,
+          name: l.name,
+          ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
+        })
+      }
+    }
+
+    const decision: Decision = {
+      eventId: event.id,
+      eventType: event.type,
+      outcome,
+      score,
+      reasons,
+      hits: results.hits,
+      errors: [
+        ...results.errors,
+        ...failed.map((f) => ({ rule: `feature:${f.name}`, code: f.code, message: f.message })),
+      ],
+      skipped: pack.skippedByType.get(event.type) ?? [],
+      evaluated: results.evaluated,
+      features: toPlain(features) as Record<string, unknown>,
+      labels: labelsSet,
+      ignoredFields: valid.dropped,
+      policyVersion: pack.version,
+      latencyMs: Math.round((performance.now() - t0) * 1000) / 1000,
+      time: formatTimestamp(event.time as Timestamp),
+    }
+    this.metrics.observe(decision)
+
+    if (this.repository) {
+      const record: DecisionRecord = {
+        eventId: event.id,
+        eventType: event.type,
+        eventTime: time,
+        receivedAt,
+        event: storedEvent(event, pack, this.pseudo),
+        decision,
+        features: decision.features,
+        featureUpdates: prepared.updates,
+        labelOps,
+        entities,
+      }
+      // Resolves once the decision is durable: only then is it answered.
+      await this.repository.record(record)
+    }
+    for (const op of labelOps) this.labels.apply(op)
+    this.remember(event.id, decision)
+    return { decision, duplicate: false }
+  }
+
+  private remember(id: string, decision: Decision): void {
+    this.recent.set(id, decision)
+    if (this.recent.size > RECENT_MAX) this.recent.delete(this.recent.keys().next().value!)
+  }
+}
+
+const EMPTY_MODELS = Object.freeze({})
+
+function idText(v: unknown): string {
+  return typeof v === 'string' ? v : v instanceof IpAddress ? v.toString() : String(v)
+}

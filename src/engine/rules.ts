@@ -1,0 +1,98 @@
+/**
+ * The rule step of a decision: evaluate the rules that apply to the event's type, cheapest
+ * first, each isolated (an error is recorded and counts as no match), then turn the hits into
+ * an outcome: the most severe enforced outcome and the one the total score reaches on the
+ * pack's thresholds, whichever is worse. Shadow hits are recorded but never change the outcome.
+ */
+
+import {
+  type Outcome,
+  outcomeRank,
+  type RuleError,
+  type RuleHit,
+  type RuleSkip,
+  worstOutcome,
+} from '../core/domain.ts'
+import { fnv1a } from '../core/ids.ts'
+import { IpAddress } from '../core/net/ip.ts'
+import type { Frame } from '../lang/compile/node.ts'
+import { isCelError } from '../lang/runtime/values.ts'
+import type { Pack, RulePlan } from '../policy/pack.ts'
+
+export interface RuleResults {
+  readonly hits: RuleHit[]
+  readonly errors: RuleError[]
+  readonly skipped: RuleSkip[]
+  readonly evaluated: number
+  /** Enforced hits, for labels and actions. */
+  readonly enforced: RulePlan[]
+}
+
+/** Whether an entity falls inside a rule's rollout share (stable per rule and entity). */
+export function inRollout(rule: RulePlan, pack: Pack, event: Record<string, unknown>): boolean {
+  const r = rule.rollout
+  if (!r || r.percent >= 100) return true
+  const entity = pack.entities.get(r.entity)
+  const raw = entity?.get(event)
+  if (raw === undefined || raw === null) return false
+  const id = raw instanceof IpAddress ? raw.toString() : String(raw)
+  return (fnv1a(`${rule.id}\u001f${id}`) % 10_000) / 100 < r.percent
+}
+
+export function evaluateRules(pack: Pack, event: Record<string, unknown>, frame: Frame): RuleResults {
+  const rules = pack.rulesByType.get(event.type as string) ?? []
+  const hits: RuleHit[] = []
+  const errors: RuleError[] = []
+  const skipped: RuleSkip[] = []
+  const enforced: RulePlan[] = []
+  let evaluated = 0
+  for (const rule of rules) {
+    evaluated++
+    const v = rule.program.evaluateFrame(frame)
+    if (v === true) {
+      let mode: 'enforce' | 'shadow' = rule.mode === 'enforce' ? 'enforce' : 'shadow'
+      let note: string | undefined
+      if (mode === 'enforce' && rule.rollout && !inRollout(rule, pack, event)) {
+        mode = 'shadow'
+        note = `outside the ${rule.rollout.percent}% rollout by ${rule.rollout.entity}`
+      }
+      hits.push({
+        rule: rule.id,
+        mode,
+        outcome: rule.outcome,
+        score: rule.score,
+        reason: rule.reason,
+        ...(note ? { note } : {}),
+      })
+      if (mode === 'enforce') enforced.push(rule)
+    } else if (isCelError(v)) {
+      errors.push({ rule: rule.id, code: v.code, message: v.message })
+    } else if (v !== false) {
+      errors.push({
+        rule: rule.id,
+        code: 'EVAL_NO_OVERLOAD',
+        message: `condition gave ${typeof v}, not bool`,
+      })
+    }
+  }
+  return { hits, errors, skipped, evaluated, enforced }
+}
+
+export function outcomeOf(
+  pack: Pack,
+  enforced: readonly RulePlan[],
+): { outcome: Outcome; score: number; reasons: string[] } {
+  let outcome: Outcome = 'allow'
+  let total = 0
+  const reasons: string[] = []
+  for (const r of enforced) {
+    outcome = worstOutcome(outcome, r.outcome)
+    total += r.score
+    if (r.score > 0 || r.outcome !== 'allow') reasons.push(r.reason)
+  }
+  const score = Math.min(100, total)
+  const t = pack.thresholds
+  const byScore: Outcome =
+    score >= t.block ? 'block' : score >= t.review ? 'review' : score >= t.challenge ? 'challenge' : 'allow'
+  return { outcome: outcomeRank(byScore) > outcomeRank(outcome) ? byScore : outcome, score, reasons }
+}
