@@ -569,7 +569,7 @@ class Checker {
       case 'transformList':
         return listOf(value ?? T.dyn)
       case 'transformMap':
-        return mapOf(range.kind === 'map' ? range.key : T.dyn, value ?? T.dyn)
+        return mapOf(range.kind === 'map' ? range.key : range.kind === 'list' ? T.int : T.dyn, value ?? T.dyn)
       default:
         return T.bool
     }

@@ -63,7 +63,9 @@ export function isAssignable(to: Type, from: Type, s: Substitution): boolean {
     return true
   }
   if (to.kind === 'dyn' || from.kind === 'dyn' || to.kind === 'error' || from.kind === 'error') return true
-  if (from.kind === 'null') return to.kind === 'null' || to.kind === 'object' || to.kind === 'opaque'
+  // null stands for an absent record (or, as in CEL, an optional); an ip, a cidr or a list is never null.
+  if (from.kind === 'null')
+    return to.kind === 'null' || to.kind === 'object' || (to.kind === 'opaque' && to.name === 'optional')
   if (to.kind !== from.kind) return false
   switch (to.kind) {
     case 'list':

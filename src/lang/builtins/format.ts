@@ -111,7 +111,8 @@ const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2,
 
 /** Fixed-point with round-half-to-even on the exact value of the double. */
 function fixed(d: number, precision: number): string {
-  if (Math.abs(d) >= 1e21) return d.toFixed(precision)
+  // From 1e21 up toFixed switches to exponent form; such doubles are integers anyway.
+  if (Math.abs(d) >= 1e21) return `${BigInt(d)}${precision > 0 ? `.${'0'.repeat(precision)}` : ''}`
   const exact = Math.abs(d).toFixed(100) // exact decimal expansion of the binary value
   const dot = exact.indexOf('.')
   const digits = exact.slice(0, dot) + exact.slice(dot + 1, dot + 1 + precision)

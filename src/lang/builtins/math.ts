@@ -4,7 +4,7 @@
  * operations work on the exact 64-bit values.
  */
 
-import { compare } from '../runtime/equality.ts'
+import { compare, kindName } from '../runtime/equality.ts'
 import { big, canonical, checkedInt, type Int, negInt } from '../runtime/int64.ts'
 import { CelDouble, CelUint, fail } from '../runtime/values.ts'
 import { type FunctionDecl, fn, global } from './registry.ts'
@@ -13,11 +13,15 @@ function extreme(pick: (c: number) => boolean, fnName: string) {
   return (list: readonly unknown[]) => {
     if (list.length === 0)
       fail('EVAL_INVALID_ARGUMENT', { detail: `${fnName} requires at least one argument` })
+    for (const v of list) if (!isNumber(v)) fail('EVAL_NO_OVERLOAD', { function: fnName, args: kindName(v) })
     let best = list[0]
     for (let i = 1; i < list.length; i++) if (pick(compare(list[i], best))) best = list[i]
     return best
   }
 }
+
+const isNumber = (v: unknown) =>
+  typeof v === 'number' || typeof v === 'bigint' || v instanceof CelUint || v instanceof CelDouble
 
 const max = extreme((c) => c > 0, 'math.greatest')
 const min = extreme((c) => c < 0, 'math.least')

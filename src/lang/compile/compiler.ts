@@ -274,9 +274,9 @@ class Compiler {
     if (!pure || !args.every((a) => a.constant)) return n
     try {
       return { ...constantNode(n.run([])), cost: 0 }
-    } catch (err) {
-      if (err instanceof CelError) return n
-      throw err
+    } catch {
+      // CEL errors are values: one raised by a constant call surfaces when the rule runs.
+      return n
     }
   }
 
@@ -580,7 +580,9 @@ function optionalField(v: unknown, field: unknown): Optional {
   if (v instanceof Optional) return v.present ? optionalField(v.value, field) : Optional.none
   if (!isMap(v)) return fail('EVAL_NO_SUCH_KEY', { key: JSON.stringify(field) })
   const x = mapFind(v, field)
-  return x === undefined ? Optional.none : Optional.of(x)
+  // In a JSON record (a plain object) a null field is an absent one, as has() treats it.
+  if (x === undefined || (x === null && !(v instanceof Map))) return Optional.none
+  return Optional.of(x)
 }
 
 /** `x[?k]`: none when the index or key is absent. */

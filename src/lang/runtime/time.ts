@@ -107,6 +107,8 @@ export function parseTimestamp(text: string): Timestamp {
     return fail('EVAL_INVALID_ARGUMENT', { detail: `invalid timestamp '${text}'` })
   }
   const nanos = m[7] ? Number(m[7].padEnd(9, '0')) : 0
+  if (!m[8] && (Number(m[10]) > 23 || Number(m[11]) > 59))
+    fail('EVAL_INVALID_ARGUMENT', { detail: `invalid time zone offset in '${text}'` })
   const offset = m[8] ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 3600 + Number(m[11]) * 60)
   if (year < 1) rangeError('timestamp')
   const seconds = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset

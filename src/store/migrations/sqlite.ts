@@ -1,0 +1,118 @@
+/**
+ * The SQLite schema as numbered migrations. Each runs once, in its own transaction, and is
+ * recorded in `schema_migrations`; a later issue adds a migration by appending to MIGRATIONS
+ * (never by editing a released one). A database newer than this code is refused, not touched.
+ *
+ * Schema notes:
+ * - `decisions.seq` is the commit order. AUTOINCREMENT so a seq is never reused, even after
+ *   retention or erasure deletes the newest rows: replay consumers keep their position.
+ * - Outcome, score, policy version, event type and times are columns (decisions are queried by
+ *   them in analytics and backtests); the event, decision and feature snapshot are JSON text.
+ * - `feature_updates` holds one row per decision that updated features: the JSON array exactly
+ *   as recorded and its length, keyed by the decision's seq, so replay is one range scan.
+ * - `decision_entities` is a covering index (WITHOUT ROWID) for "latest decisions of an entity".
+ * - Label and list keys are their natural primary keys (WITHOUT ROWID): upsert is one statement.
+ */
+
+import type Database from 'better-sqlite3'
+import { BulwarkError } from '../../core/errors.ts'
+
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  readonly sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'decisions, feature updates, entities, labels, lists, policy versions',
+    sql: `
+      CREATE TABLE decisions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id TEXT NOT NULL UNIQUE,
+        event_type TEXT NOT NULL,
+        event_time INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        score REAL NOT NULL,
+        policy_version TEXT NOT NULL,
+        event TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        features TEXT NOT NULL
+      );
+      CREATE INDEX decisions_by_time ON decisions (event_time);
+      CREATE INDEX decisions_by_type_time ON decisions (event_type, event_time);
+
+      CREATE TABLE feature_updates (
+        seq INTEGER PRIMARY KEY,
+        count INTEGER NOT NULL,
+        updates TEXT NOT NULL
+      );
+
+      CREATE TABLE decision_entities (
+        entity_type TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (entity_type, entity_id, seq)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE labels (
+        entity_type TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        expires_at INTEGER,
+        source TEXT NOT NULL,
+        set_at INTEGER NOT NULL,
+        PRIMARY KEY (entity_type, entity_id, name)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE list_entries (
+        list TEXT NOT NULL,
+        value TEXT NOT NULL,
+        expires_at INTEGER,
+        source TEXT NOT NULL,
+        added_at INTEGER NOT NULL,
+        PRIMARY KEY (list, value)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE policy_versions (
+        version TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        files TEXT NOT NULL,
+        loaded_at INTEGER NOT NULL,
+        source TEXT NOT NULL
+      );
+      CREATE INDEX policy_versions_by_time ON policy_versions (loaded_at);
+    `,
+  },
+]
+
+/** Applies every migration the database lacks; returns the versions applied. */
+export function migrateSqlite(db: Database.Database, now: () => number = Date.now): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`)
+  const current = db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }
+  const latest = MIGRATIONS.at(-1)?.version ?? 0
+  if ((current.v ?? 0) > latest) {
+    throw new BulwarkError('INTERNAL', {
+      detail: `the database schema is at version ${current.v}, newer than this Bulwark (${latest}); upgrade Bulwark`,
+    })
+  }
+  const applied: number[] = []
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+  const has = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?')
+  for (const m of MIGRATIONS) {
+    const apply = db.transaction(() => {
+      if (has.get(m.version) !== undefined) return
+      db.exec(m.sql)
+      record.run(m.version, m.name, now())
+      applied.push(m.version)
+    })
+    apply.immediate()
+  }
+  return applied
+}

@@ -1,0 +1,199 @@
+/**
+ * The SQLite read statements, prepared once per connection, and the mapping from rows to the
+ * repository's records. Every query here is served by an index (see migrations/sqlite.ts).
+ */
+
+import type Database from 'better-sqlite3'
+import type { FeatureUpdate } from '../features/types.ts'
+import type { EntityRef, LabelRecord, ListEntry, PolicyVersionRecord, StoredDecision } from './repository.ts'
+
+interface DecisionRow {
+  seq: number
+  event_id: string
+  event_type: string
+  event_time: number
+  received_at: number
+  event: string
+  decision: string
+  features: string
+}
+
+interface LabelRow {
+  entity_type: string
+  entity_id: string
+  name: string
+  expires_at: number | null
+  source: string
+  set_at: number
+}
+
+interface ListRow {
+  list: string
+  value: string
+  expires_at: number | null
+  source: string
+  added_at: number
+}
+
+interface PolicyRow {
+  version: string
+  name: string
+  files?: string
+  loaded_at: number
+  source: string
+}
+
+const DECISION_COLUMNS = 'seq, event_id, event_type, event_time, received_at, event, decision, features'
+
+export function storedDecision(row: DecisionRow): StoredDecision {
+  return {
+    seq: row.seq,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    eventTime: row.event_time,
+    receivedAt: row.received_at,
+    event: JSON.parse(row.event),
+    decision: JSON.parse(row.decision),
+    features: JSON.parse(row.features),
+  }
+}
+
+function labelRecord(row: LabelRow): LabelRecord {
+  const entity = { type: row.entity_type, id: row.entity_id }
+  return row.expires_at === null
+    ? { entity, name: row.name, source: row.source, setAt: row.set_at }
+    : { entity, name: row.name, expiresAt: row.expires_at, source: row.source, setAt: row.set_at }
+}
+
+function listEntry(row: ListRow): ListEntry {
+  return row.expires_at === null
+    ? { list: row.list, value: row.value, source: row.source, addedAt: row.added_at }
+    : {
+        list: row.list,
+        value: row.value,
+        expiresAt: row.expires_at,
+        source: row.source,
+        addedAt: row.added_at,
+      }
+}
+
+export class SqliteReader {
+  private readonly byEventId: Database.Statement<[string], DecisionRow>
+  private readonly forEntity: Database.Statement<[string, string, number], DecisionRow>
+  private readonly after: Database.Statement<[number, number], DecisionRow>
+  private readonly updatesAfter: Database.Statement<
+    [number, number],
+    { seq: number; count: number; updates: string }
+  >
+  private readonly maxSeq: Database.Statement<[], { seq: number }>
+  private readonly allLabels: Database.Statement<[number], LabelRow>
+  private readonly entityLabels: Database.Statement<[string, string, number], LabelRow>
+  private readonly lists: Database.Statement<[number], ListRow>
+  private readonly policies: Database.Statement<[number], PolicyRow>
+  private readonly policy: Database.Statement<[string], PolicyRow>
+  private readonly readUpdates: (
+    afterSeq: number,
+    limit: number,
+  ) => { updates: FeatureUpdate[]; lastSeq: number }
+
+  constructor(db: Database.Database) {
+    this.byEventId = db.prepare(`SELECT ${DECISION_COLUMNS} FROM decisions WHERE event_id = ?`)
+    this.forEntity = db.prepare(
+      `SELECT ${DECISION_COLUMNS.replace(/(\w+)/g, 'd.$1')} FROM decision_entities e JOIN decisions d ON d.seq = e.seq
+       WHERE e.entity_type = ? AND e.entity_id = ? ORDER BY e.seq DESC LIMIT ?`,
+    )
+    this.after = db.prepare(`SELECT ${DECISION_COLUMNS} FROM decisions WHERE seq > ? ORDER BY seq LIMIT ?`)
+    this.updatesAfter = db.prepare(
+      'SELECT seq, count, updates FROM feature_updates WHERE seq > ? ORDER BY seq LIMIT ?',
+    )
+    this.maxSeq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'decisions'")
+    const live = '(expires_at IS NULL OR expires_at > ?)'
+    this.allLabels = db.prepare(`SELECT * FROM labels WHERE ${live} ORDER BY entity_type, entity_id, name`)
+    this.entityLabels = db.prepare(
+      `SELECT * FROM labels WHERE entity_type = ? AND entity_id = ? AND ${live} ORDER BY name`,
+    )
+    this.lists = db.prepare(`SELECT * FROM list_entries WHERE ${live} ORDER BY list, value`)
+    this.policies = db.prepare(
+      'SELECT version, name, loaded_at, source FROM policy_versions ORDER BY loaded_at DESC, rowid DESC LIMIT ?',
+    )
+    this.policy = db.prepare('SELECT * FROM policy_versions WHERE version = ?')
+    // One read transaction, so the page and the high-water mark come from the same snapshot.
+    this.readUpdates = db.transaction((afterSeq: number, limit: number) =>
+      this.featureUpdatesPage(afterSeq, limit),
+    )
+  }
+
+  decision(eventId: string): StoredDecision | undefined {
+    const row = this.byEventId.get(eventId)
+    return row === undefined ? undefined : storedDecision(row)
+  }
+
+  decisionsForEntity(entity: EntityRef, limit: number): StoredDecision[] {
+    return this.forEntity.all(entity.type, entity.id, limit).map(storedDecision)
+  }
+
+  decisionsAfter(afterSeq: number, limit: number): StoredDecision[] {
+    return this.after.all(afterSeq, limit).map(storedDecision)
+  }
+
+  lastSeq(): number {
+    return this.maxSeq.get()?.seq ?? 0
+  }
+
+  featureUpdatesAfter(afterSeq: number, limit: number): { updates: FeatureUpdate[]; lastSeq: number } {
+    return this.readUpdates(afterSeq, limit)
+  }
+
+  /**
+   * Whole decisions' updates, at most `limit` of them — except that a single decision with more
+   * updates than `limit` comes whole, so paging always advances. When the page drains the log,
+   * `lastSeq` is the highest committed seq (decisions without updates included), so a caller
+   * that resumes from it neither misses nor repeats an update.
+   */
+  private featureUpdatesPage(afterSeq: number, limit: number): { updates: FeatureUpdate[]; lastSeq: number } {
+    const updates: FeatureUpdate[] = []
+    let lastSeq = afterSeq
+    let rows = 0
+    for (const row of this.updatesAfter.iterate(afterSeq, limit)) {
+      rows++
+      if (updates.length > 0 && updates.length + row.count > limit) {
+        return { updates, lastSeq }
+      }
+      const page = JSON.parse(row.updates) as FeatureUpdate[]
+      for (let i = 0; i < page.length; i++) updates.push(page[i]!)
+      lastSeq = row.seq
+    }
+    if (rows < limit) lastSeq = Math.max(afterSeq, this.lastSeq())
+    return { updates, lastSeq }
+  }
+
+  labels(now: number): LabelRecord[] {
+    return this.allLabels.all(now).map(labelRecord)
+  }
+
+  labelsFor(entity: EntityRef, now: number): LabelRecord[] {
+    return this.entityLabels.all(entity.type, entity.id, now).map(labelRecord)
+  }
+
+  listEntries(now: number): ListEntry[] {
+    return this.lists.all(now).map(listEntry)
+  }
+
+  policyVersions(limit: number): Omit<PolicyVersionRecord, 'files'>[] {
+    return this.policies
+      .all(limit)
+      .map((r) => ({ version: r.version, name: r.name, loadedAt: r.loaded_at, source: r.source }))
+  }
+
+  policyVersion(version: string): PolicyVersionRecord | undefined {
+    const r = this.policy.get(version)
+    if (r === undefined) return undefined
+    return {
+      version: r.version,
+      name: r.name,
+      files: JSON.parse(r.files ?? '{}'),
+      loadedAt: r.loaded_at,
+      source: r.source,
+    }
+  }
+}

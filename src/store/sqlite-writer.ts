@@ -1,0 +1,143 @@
+/**
+ * The SQLite write statements, prepared once per connection and reused for every write, and
+ * the per-write steps the group commit runs inside its transaction. Nothing here begins or
+ * commits: the caller owns the transaction, so one decision with its feature updates, entities
+ * and label changes is part of one durable write.
+ */
+
+import type Database from 'better-sqlite3'
+import type { DecisionRecord, EntityRef, LabelOp, ListEntry } from './repository.ts'
+
+/** Entities per multi-row insert: one statement call covers a typical event's entities. */
+const ENTITY_CHUNK = 8
+
+export class SqliteWriter {
+  private readonly recorded: Database.Statement<[string], number>
+  private readonly insertDecision: Database.Statement<unknown[]>
+  private readonly insertUpdates: Database.Statement<unknown[]>
+  /** insertEntities[n - 1] inserts n rows; `entityArgs[n - 1]` is its reused argument array. */
+  private readonly insertEntities: Database.Statement<unknown[]>[] = []
+  private readonly entityArgs: unknown[][] = []
+  private readonly setLabel: Database.Statement<unknown[]>
+  private readonly clearLabel: Database.Statement<unknown[]>
+  private readonly upsertListEntry: Database.Statement<unknown[]>
+  private readonly deleteListEntry: Database.Statement<unknown[]>
+  private readonly upsertPolicy: Database.Statement<unknown[]>
+
+  constructor(db: Database.Database) {
+    this.recorded = db.prepare<[string], number>('SELECT seq FROM decisions WHERE event_id = ?').pluck()
+    this.insertDecision = db.prepare(
+      `INSERT INTO decisions (event_id, event_type, event_time, received_at, outcome, score, policy_version,
+         event, decision, features)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (event_id) DO NOTHING`,
+    )
+    this.insertUpdates = db.prepare('INSERT INTO feature_updates (seq, count, updates) VALUES (?, ?, ?)')
+    for (let n = 1; n <= ENTITY_CHUNK; n++) {
+      const rows = Array.from({ length: n }, () => '(?, ?, ?)').join(', ')
+      this.insertEntities.push(
+        db.prepare(`INSERT OR IGNORE INTO decision_entities (entity_type, entity_id, seq) VALUES ${rows}`),
+      )
+      this.entityArgs.push(new Array<unknown>(n * 3))
+    }
+    this.setLabel = db.prepare(
+      `INSERT INTO labels (entity_type, entity_id, name, expires_at, source, set_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (entity_type, entity_id, name) DO UPDATE
+       SET expires_at = excluded.expires_at, source = excluded.source, set_at = excluded.set_at`,
+    )
+    this.clearLabel = db.prepare('DELETE FROM labels WHERE entity_type = ? AND entity_id = ? AND name = ?')
+    this.upsertListEntry = db.prepare(
+      `INSERT INTO list_entries (list, value, expires_at, source, added_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (list, value) DO UPDATE
+       SET expires_at = excluded.expires_at, source = excluded.source, added_at = excluded.added_at`,
+    )
+    this.deleteListEntry = db.prepare('DELETE FROM list_entries WHERE list = ? AND value = ?')
+    this.upsertPolicy = db.prepare(
+      `INSERT INTO policy_versions (version, name, files, loaded_at, source) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (version) DO UPDATE
+       SET name = excluded.name, files = excluded.files, loaded_at = excluded.loaded_at, source = excluded.source`,
+    )
+  }
+
+  /**
+   * Inserts a decision with its feature updates, entities and label changes. Returns its seq, or
+   * 0 when the event id is already recorded (then nothing else is written: the event was handled).
+   */
+  insertRecord(
+    r: DecisionRecord,
+    eventJson: string,
+    decisionJson: string,
+    featuresJson: string,
+    updatesJson: string | null,
+  ): number {
+    // Looked up first, not left to ON CONFLICT alone: a conflicting insert would still use up
+    // an AUTOINCREMENT seq, leaving a gap and moving lastSeq for a write that stored nothing.
+    if (this.recorded.get(r.eventId) !== undefined) return 0
+    const d = r.decision
+    const info = this.insertDecision.run(
+      r.eventId,
+      r.eventType,
+      r.eventTime,
+      r.receivedAt,
+      d.outcome,
+      d.score,
+      d.policyVersion,
+      eventJson,
+      decisionJson,
+      featuresJson,
+    )
+    if (info.changes === 0) return 0
+    const seq = Number(info.lastInsertRowid)
+    if (updatesJson !== null) this.insertUpdates.run(seq, r.featureUpdates.length, updatesJson)
+    if (r.entities.length > 0) this.insertEntityRefs(r.entities, seq)
+    if (r.labelOps.length > 0) this.applyLabelOps(r.labelOps)
+    return seq
+  }
+
+  private insertEntityRefs(entities: readonly EntityRef[], seq: number): void {
+    for (let start = 0; start < entities.length; start += ENTITY_CHUNK) {
+      const n = Math.min(ENTITY_CHUNK, entities.length - start)
+      const args = this.entityArgs[n - 1]!
+      for (let i = 0; i < n; i++) {
+        const e = entities[start + i]!
+        args[i * 3] = e.type
+        args[i * 3 + 1] = e.id
+        args[i * 3 + 2] = seq
+      }
+      this.insertEntities[n - 1]!.run(args)
+    }
+  }
+
+  /** Applies label changes in order: a later op on the same label wins. */
+  applyLabelOps(ops: readonly LabelOp[]): void {
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!
+      if (op.op === 'set') {
+        this.setLabel.run(op.entity.type, op.entity.id, op.name, op.expiresAt ?? null, op.source, op.time)
+      } else {
+        this.clearLabel.run(op.entity.type, op.entity.id, op.name)
+      }
+    }
+  }
+
+  addListEntries(entries: readonly ListEntry[]): void {
+    for (const e of entries)
+      this.upsertListEntry.run(e.list, e.value, e.expiresAt ?? null, e.source, e.addedAt)
+  }
+
+  removeListEntries(list: string, values: readonly string[]): number {
+    let removed = 0
+    for (const value of values) removed += this.deleteListEntry.run(list, value).changes
+    return removed
+  }
+
+  savePolicyVersion(
+    version: string,
+    name: string,
+    filesJson: string,
+    loadedAt: number,
+    source: string,
+  ): void {
+    this.upsertPolicy.run(version, name, filesJson, loadedAt, source)
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * SqliteRepository: the shared Repository contract on a file and in memory, then what only
+ * SQLite promises — group commit really batches (counted in transactions, never timed), a
+ * failed commit fails its whole batch, writes apply in the order issued, data and seq survive
+ * reopening, migrations are recorded, and every record whose promise resolved survives the
+ * process being killed with SIGKILL.
+ */
+
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { openRepository } from '../../src/store/index.ts'
+import { MIGRATIONS } from '../../src/store/migrations/sqlite.ts'
+import { SqliteRepository } from '../../src/store/sqlite.ts'
+import { repositoryContract } from './contract.ts'
+import { decisionRecord, T0 } from './records.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'bulwark-sqlite-'))
+let files = 0
+const freshPath = () => join(dir, `db-${files++}.sqlite`)
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+repositoryContract('sqlite file', async () => new SqliteRepository(freshPath()))
+repositoryContract('sqlite :memory:', async () => new SqliteRepository(':memory:'))
+
+describe('SqliteRepository', () => {
+  const opened: SqliteRepository[] = []
+  async function open(path = freshPath(), options = {}): Promise<SqliteRepository> {
+    const repo = new SqliteRepository(path, options)
+    opened.push(repo)
+    await repo.migrate()
+    return repo
+  }
+  afterEach(async () => {
+    for (const repo of opened.splice(0)) await repo.close()
+  })
+
+  describe('group commit', () => {
+    it('commits records issued together in one transaction, seqs in call order', async () => {
+      const repo = await open()
+      const before = repo.commits
+      const stored = await Promise.all(Array.from({ length: 500 }, (_, i) => repo.record(decisionRecord(i))))
+      expect(repo.commits - before).toBe(1)
+      const first = stored[0]!.seq
+      expect(stored.map((s) => s.seq)).toEqual(stored.map((_, i) => first + i))
+    })
+
+    it('shares a commit between records issued in the same loop turn from different callers', async () => {
+      const repo = await open()
+      const callers = Array.from({ length: 32 }, async (_, c) => {
+        for (let k = 0; k < 10; k++) await repo.record(decisionRecord(c * 10 + k))
+      })
+      await Promise.all(callers)
+      expect(await repo.lastSeq()).toBe(320)
+      expect(repo.commits).toBeLessThanOrEqual(20)
+    })
+
+    it('splits a queue longer than maxBatch over several transactions', async () => {
+      const repo = await open(freshPath(), { maxBatch: 100 })
+      const stored = await Promise.all(Array.from({ length: 450 }, (_, i) => repo.record(decisionRecord(i))))
+      expect(repo.commits).toBe(5)
+      expect(new Set(stored.map((s) => s.seq)).size).toBe(450)
+    })
+
+    it('rejects every write of a batch whose transaction fails, stores none, then carries on', async () => {
+      const path = freshPath()
+      const repo = await open(path)
+      const other = new Database(path)
+      other.exec(`CREATE TRIGGER fail AFTER INSERT ON decisions WHEN NEW.event_id = 'evt-3'
+        BEGIN SELECT RAISE(ABORT, 'injected failure'); END`)
+      const results = await Promise.allSettled([
+        ...[1, 2, 3, 4].map((i) => repo.record(decisionRecord(i))),
+        repo.applyLabelOps([
+          { op: 'set', entity: { type: 'actor', id: 'a' }, name: 'x', source: 'api', time: T0 },
+        ]),
+      ])
+      expect(results.map((r) => r.status)).toEqual([
+        'rejected',
+        'rejected',
+        'rejected',
+        'rejected',
+        'rejected',
+      ])
+      expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/commit failed.*injected failure/)
+      expect(await repo.decisionsAfter(0, 10)).toEqual([])
+      expect(await repo.labels(T0)).toEqual([])
+      other.exec('DROP TRIGGER fail')
+      other.close()
+      const ok = await Promise.all([1, 2, 3].map((i) => repo.record(decisionRecord(i))))
+      expect((await repo.decisionsAfter(0, 10)).map((d) => d.eventId)).toEqual(ok.map((s) => s.eventId))
+    })
+
+    it('applies writes in the order they were issued', async () => {
+      const repo = await open()
+      const actor = { type: 'actor', id: 'user-1' }
+      const set = { op: 'set' as const, entity: actor, name: 'suspect', source: 'rule', time: T0 }
+      const decided = repo.record(decisionRecord(1, { labelOps: [set] }))
+      const cleared = repo.applyLabelOps([{ ...set, op: 'clear' }])
+      await Promise.all([decided, cleared])
+      expect(await repo.labelsFor(actor, T0)).toEqual([])
+      await Promise.all([
+        repo.applyLabelOps([{ ...set, op: 'clear' }]),
+        repo.record(decisionRecord(2, { labelOps: [set] })),
+      ])
+      expect(await repo.labelsFor(actor, T0)).toHaveLength(1)
+    })
+
+    it('rejects writes before migrate() and after close()', async () => {
+      const repo = new SqliteRepository(':memory:')
+      await expect(repo.record(decisionRecord(1))).rejects.toThrow(/migrate/)
+      await expect(repo.lastSeq()).rejects.toThrow(/migrate/)
+      await repo.migrate()
+      await repo.close()
+      await repo.close()
+      await expect(repo.record(decisionRecord(1))).rejects.toThrow(/closed/)
+      await expect(repo.applyLabelOps([])).rejects.toThrow(/closed/)
+      await expect(repo.decision('evt-1')).rejects.toThrow(/closed/)
+    })
+  })
+
+  describe('on disk', () => {
+    it('uses WAL and records the applied migrations', async () => {
+      const path = freshPath()
+      await open(path)
+      const db = new Database(path, { readonly: true })
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+      const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()
+      expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })))
+      db.close()
+    })
+
+    it('refuses a database migrated by a newer Bulwark', async () => {
+      const path = freshPath()
+      await open(path)
+      const db = new Database(path)
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(9999, 'from the future', T0)
+      db.close()
+      await expect(open(path)).rejects.toThrow(/newer than this Bulwark/)
+    })
+
+    it('keeps everything across close and reopen; seq continues', async () => {
+      const path = freshPath()
+      const repo = await open(path)
+      const pending = Array.from({ length: 40 }, (_, i) => repo.record(decisionRecord(i)))
+      const policy = { version: 'v1', name: 'p', files: { 'a.yaml': 'a: 1\n' }, loadedAt: T0, source: 'api' }
+      const others = [
+        repo.applyLabelOps([
+          { op: 'set', entity: { type: 'device', id: 'd' }, name: 'farm', source: 'r', time: T0 },
+        ]),
+        repo.addListEntries([{ list: 'l', value: 'v', source: 'api', addedAt: T0 }]),
+        repo.savePolicyVersion(policy),
+      ]
+      await repo.close()
+      const stored = await Promise.all(pending)
+      await Promise.all(others)
+
+      const again = await open(path)
+      expect(await again.decisionsAfter(0, 100)).toEqual(stored)
+      expect(await again.lastSeq()).toBe(40)
+      expect(await again.labels(T0)).toHaveLength(1)
+      expect(await again.listEntries(T0)).toHaveLength(1)
+      expect(await again.policyVersion('v1')).toEqual(policy)
+      expect((await again.record(decisionRecord(100))).seq).toBe(41)
+    })
+
+    it('never reuses a seq, even after the newest decisions are deleted', async () => {
+      const path = freshPath()
+      const repo = await open(path)
+      for (let i = 0; i < 3; i++) await repo.record(decisionRecord(i))
+      const db = new Database(path)
+      db.exec('DELETE FROM decisions')
+      db.close()
+      expect((await repo.record(decisionRecord(9))).seq).toBe(4)
+    })
+
+    it('keeps every record whose promise resolved when the process is killed with SIGKILL', async () => {
+      const path = freshPath()
+      const root = fileURLToPath(new URL('../..', import.meta.url))
+      const script = fileURLToPath(new URL('./fixtures/record-until-killed.ts', import.meta.url))
+      const child = spawn(process.execPath, ['--import', 'tsx', script, path], {
+        cwd: root,
+        stdio: ['pipe', 'pipe', 'inherit'],
+      })
+      const printed: string[] = []
+      const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+        let partial = ''
+        child.stdout.setEncoding('utf8')
+        child.stdout.on('data', (chunk: string) => {
+          const lines = (partial + chunk).split('\n')
+          partial = lines.pop() ?? ''
+          printed.push(...lines)
+          // Kill it mid-stream, while a later wave is still being recorded.
+          if (printed.length >= 1000 && child.exitCode === null && !child.killed) child.kill('SIGKILL')
+        })
+        child.on('close', (code, signal) => resolve({ code, signal }))
+      })
+      expect(ended.signal).toBe('SIGKILL')
+      expect(printed.length).toBeGreaterThanOrEqual(1000)
+      expect(existsSync(path)).toBe(true)
+
+      const repo = await open(path)
+      const ids = new Set((await repo.decisionsAfter(0, 1_000_000)).map((d) => d.eventId))
+      const missing = printed.filter((id) => !ids.has(id))
+      expect(missing).toEqual([])
+    })
+  })
+})
+
+describe('openRepository', () => {
+  it('opens and migrates sqlite::memory: and sqlite: file URLs, creating directories', async () => {
+    const memory = await openRepository('sqlite::memory:')
+    expect(await memory.lastSeq()).toBe(0)
+    await memory.close()
+    for (const url of [`sqlite:${join(dir, 'a', 'b', 'x.db')}`, `sqlite://${join(dir, 'c', 'y.db')}`]) {
+      const repo = await openRepository(url)
+      await repo.record(decisionRecord(1))
+      await repo.close()
+    }
+    expect(existsSync(join(dir, 'a', 'b', 'x.db'))).toBe(true)
+    expect(existsSync(join(dir, 'c', 'y.db'))).toBe(true)
+  })
+
+  it('refuses other URLs with a clear error', async () => {
+    await expect(openRepository('postgres://localhost/bulwark')).rejects.toThrow(/PostgreSQL .*not available/)
+    await expect(openRepository('mysql://localhost/x')).rejects.toThrow(/unsupported repository URL/)
+    await expect(openRepository('/var/lib/bulwark.db')).rejects.toThrow(/unsupported repository URL/)
+    await expect(openRepository('sqlite:')).rejects.toThrow(/names no database file/)
+  })
+})
