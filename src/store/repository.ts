@@ -5,7 +5,12 @@
  *
  * Durability: `record` resolves only once the decision is committed to stable storage. Writes
  * are group-committed — everything recorded while a commit is in flight goes in the next one —
- * so one fsync serves many decisions.
+ * so one fsync serves many decisions, and writes apply in the order they were issued.
+ *
+ * Sequence numbers increase in commit order; they need not be dense and are never reused. A
+ * repeated eventId resolves with the decision stored first and applies none of the repeat's
+ * updates, label ops or entities. `migrate()` comes before anything else; `close()` may be
+ * called twice. Expiry is exclusive: an entry whose expiresAt <= now has expired.
  */
 
 import type { Decision } from '../core/domain.ts'
@@ -56,6 +61,13 @@ export interface StoredDecision {
   readonly features: Record<string, unknown>
 }
 
+/** The feature updates of one recorded decision. */
+export interface FeatureUpdateBatch {
+  readonly seq: number
+  readonly eventId: string
+  readonly updates: readonly FeatureUpdate[]
+}
+
 export interface LabelRecord {
   readonly entity: EntityRef
   readonly name: string
@@ -95,8 +107,16 @@ export interface Repository {
   decisionsForEntity(entity: EntityRef, limit: number): Promise<StoredDecision[]>
   /** Decisions in commit order after `afterSeq`, at most `limit` (for replay and export). */
   decisionsAfter(afterSeq: number, limit: number): Promise<StoredDecision[]>
-  /** Feature updates recorded after `afterSeq`, in commit order, with the last seq seen. */
-  featureUpdatesAfter(afterSeq: number, limit: number): Promise<{ updates: FeatureUpdate[]; lastSeq: number }>
+  /**
+   * Feature updates recorded after `afterSeq`, one batch per decision in commit order. A page
+   * holds at most `limit` updates but never splits a decision (one larger than `limit` comes
+   * whole, so paging always advances). `lastSeq` is where to resume; when the page reaches the
+   * end it is the highest committed seq, decisions without updates included.
+   */
+  featureUpdatesAfter(
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ batches: FeatureUpdateBatch[]; lastSeq: number }>
   /** Highest seq committed so far (0 when empty). */
   lastSeq(): Promise<number>
 

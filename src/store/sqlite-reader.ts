@@ -5,7 +5,14 @@
 
 import type Database from 'better-sqlite3'
 import type { FeatureUpdate } from '../features/types.ts'
-import type { EntityRef, LabelRecord, ListEntry, PolicyVersionRecord, StoredDecision } from './repository.ts'
+import type {
+  EntityRef,
+  FeatureUpdateBatch,
+  LabelRecord,
+  ListEntry,
+  PolicyVersionRecord,
+  StoredDecision,
+} from './repository.ts'
 
 interface DecisionRow {
   seq: number
@@ -83,7 +90,7 @@ export class SqliteReader {
   private readonly after: Database.Statement<[number, number], DecisionRow>
   private readonly updatesAfter: Database.Statement<
     [number, number],
-    { seq: number; count: number; updates: string }
+    { seq: number; event_id: string; count: number; updates: string }
   >
   private readonly maxSeq: Database.Statement<[], { seq: number }>
   private readonly allLabels: Database.Statement<[number], LabelRow>
@@ -94,7 +101,7 @@ export class SqliteReader {
   private readonly readUpdates: (
     afterSeq: number,
     limit: number,
-  ) => { updates: FeatureUpdate[]; lastSeq: number }
+  ) => { batches: FeatureUpdateBatch[]; lastSeq: number }
 
   constructor(db: Database.Database) {
     this.byEventId = db.prepare(`SELECT ${DECISION_COLUMNS} FROM decisions WHERE event_id = ?`)
@@ -104,7 +111,8 @@ export class SqliteReader {
     )
     this.after = db.prepare(`SELECT ${DECISION_COLUMNS} FROM decisions WHERE seq > ? ORDER BY seq LIMIT ?`)
     this.updatesAfter = db.prepare(
-      'SELECT seq, count, updates FROM feature_updates WHERE seq > ? ORDER BY seq LIMIT ?',
+      `SELECT f.seq, d.event_id, f.count, f.updates FROM feature_updates f JOIN decisions d ON d.seq = f.seq
+       WHERE f.seq > ? ORDER BY f.seq LIMIT ?`,
     )
     this.maxSeq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'decisions'")
     const live = '(expires_at IS NULL OR expires_at > ?)'
@@ -140,7 +148,7 @@ export class SqliteReader {
     return this.maxSeq.get()?.seq ?? 0
   }
 
-  featureUpdatesAfter(afterSeq: number, limit: number): { updates: FeatureUpdate[]; lastSeq: number } {
+  featureUpdatesAfter(afterSeq: number, limit: number): { batches: FeatureUpdateBatch[]; lastSeq: number } {
     return this.readUpdates(afterSeq, limit)
   }
 
@@ -150,21 +158,27 @@ export class SqliteReader {
    * `lastSeq` is the highest committed seq (decisions without updates included), so a caller
    * that resumes from it neither misses nor repeats an update.
    */
-  private featureUpdatesPage(afterSeq: number, limit: number): { updates: FeatureUpdate[]; lastSeq: number } {
-    const updates: FeatureUpdate[] = []
+  private featureUpdatesPage(
+    afterSeq: number,
+    limit: number,
+  ): { batches: FeatureUpdateBatch[]; lastSeq: number } {
+    const batches: FeatureUpdateBatch[] = []
+    let count = 0
     let lastSeq = afterSeq
     let rows = 0
     for (const row of this.updatesAfter.iterate(afterSeq, limit)) {
       rows++
-      if (updates.length > 0 && updates.length + row.count > limit) {
-        return { updates, lastSeq }
-      }
-      const page = JSON.parse(row.updates) as FeatureUpdate[]
-      for (let i = 0; i < page.length; i++) updates.push(page[i]!)
+      if (count > 0 && count + row.count > limit) return { batches, lastSeq }
+      batches.push({
+        seq: row.seq,
+        eventId: row.event_id,
+        updates: JSON.parse(row.updates) as FeatureUpdate[],
+      })
+      count += row.count
       lastSeq = row.seq
     }
     if (rows < limit) lastSeq = Math.max(afterSeq, this.lastSeq())
-    return { updates, lastSeq }
+    return { batches, lastSeq }
   }
 
   labels(now: number): LabelRecord[] {

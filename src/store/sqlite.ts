@@ -46,6 +46,7 @@ import { migrateSqlite } from './migrations/sqlite.ts'
 import type {
   DecisionRecord,
   EntityRef,
+  FeatureUpdateBatch,
   LabelOp,
   LabelRecord,
   ListEntry,
@@ -137,10 +138,10 @@ export class SqliteRepository implements Repository {
   async featureUpdatesAfter(
     afterSeq: number,
     limit: number,
-  ): Promise<{ updates: FeatureUpdate[]; lastSeq: number }> {
+  ): Promise<{ batches: FeatureUpdateBatch[]; lastSeq: number }> {
     const n = pageSize(limit)
     const reader = this.read()
-    return n === 0 ? { updates: [], lastSeq: afterSeq } : reader.featureUpdatesAfter(afterSeq, n)
+    return n === 0 ? { batches: [], lastSeq: afterSeq } : reader.featureUpdatesAfter(afterSeq, n)
   }
 
   async lastSeq(): Promise<number> {

@@ -49,6 +49,10 @@ function expectStored(stored: StoredDecision, r: DecisionRecord): void {
   })
 }
 
+/** The updates of a page, flattened in order. */
+const updatesOf = (page: { batches: readonly { updates: readonly FeatureUpdate[] }[] }) =>
+  page.batches.flatMap((b) => b.updates)
+
 export function repositoryContract(name: string, open: () => Promise<Repository>): void {
   describe(`Repository contract: ${name}`, () => {
     let repo: Repository
@@ -76,7 +80,7 @@ export function repositoryContract(name: string, open: () => Promise<Repository>
         expect(await repo.decision('nope')).toBeUndefined()
         expect(await repo.decisionsAfter(0, 10)).toEqual([])
         expect(await repo.decisionsForEntity({ type: 'actor', id: 'user-1' }, 10)).toEqual([])
-        expect(await repo.featureUpdatesAfter(0, 10)).toEqual({ updates: [], lastSeq: 0 })
+        expect(await repo.featureUpdatesAfter(0, 10)).toEqual({ batches: [], lastSeq: 0 })
         expect(await repo.labels(T0)).toEqual([])
         expect(await repo.listEntries(T0)).toEqual([])
         expect(await repo.policyVersions(10)).toEqual([])
@@ -133,7 +137,7 @@ export function repositoryContract(name: string, open: () => Promise<Repository>
         expect(await repo.lastSeq()).toBe(first.seq)
         expect(await repo.decisionsAfter(0, 10)).toEqual([first])
         // Nothing else of the repeated record was applied.
-        expect((await repo.featureUpdatesAfter(0, 100)).updates).toEqual(decisionRecord(1).featureUpdates)
+        expect(updatesOf(await repo.featureUpdatesAfter(0, 100))).toEqual(decisionRecord(1).featureUpdates)
         expect(await repo.labels(T0)).toEqual([])
         expect(await repo.decisionsForEntity({ type: 'ip', id: '198.51.100.1' }, 10)).toEqual([])
       })
@@ -245,12 +249,15 @@ export function repositoryContract(name: string, open: () => Promise<Repository>
           stored.push(await repo.record(decisionRecord(i, { featureUpdates: u })))
         }
         const all = await repo.featureUpdatesAfter(0, 1000)
-        expect(all.updates).toEqual(updates.flat())
+        expect(updatesOf(all)).toEqual(updates.flat())
         expect(all.lastSeq).toBe(await repo.lastSeq())
+        // One batch per decision that had updates, naming its event and seq.
+        const withUpdates = stored.filter((_, i) => updates[i]!.length > 0)
+        expect(all.batches.map((b) => [b.seq, b.eventId])).toEqual(withUpdates.map((d) => [d.seq, d.eventId]))
         const from4 = await repo.featureUpdatesAfter(stored[4]!.seq, 1000)
-        expect(from4.updates).toEqual(updates.slice(5).flat())
+        expect(updatesOf(from4)).toEqual(updates.slice(5).flat())
         // An update without a value comes back without one (not null).
-        expect('value' in all.updates[0]!).toBe(false)
+        expect('value' in all.batches[0]!.updates[0]!).toBe(false)
       })
 
       it('pages by whole decisions and never skips or repeats an update', async () => {
@@ -267,11 +274,12 @@ export function repositoryContract(name: string, open: () => Promise<Repository>
           expect(pages).toBeLessThan(50)
           const page = await repo.featureUpdatesAfter(after, 4)
           expect(page.lastSeq).toBeGreaterThanOrEqual(after)
-          if (page.updates.length === 0) break
-          expect(page.updates.length).toBeLessThanOrEqual(4)
+          const updates = updatesOf(page)
+          if (updates.length === 0) break
+          expect(updates.length).toBeLessThanOrEqual(4)
           // Pages hold whole decisions: every page starts a decision's updates (f0).
-          expect(page.updates[0]!.id).toBe('f0')
-          seen.push(...page.updates)
+          expect(updates[0]!.id).toBe('f0')
+          seen.push(...updates)
           after = page.lastSeq
         }
         expect(seen).toEqual(expected)
@@ -282,7 +290,10 @@ export function repositoryContract(name: string, open: () => Promise<Repository>
         const stored = await repo.record(decisionRecord(1, { featureUpdates: u }))
         await repo.record(decisionRecord(2, { featureUpdates: u.slice(0, 1) }))
         const page = await repo.featureUpdatesAfter(0, 2)
-        expect(page).toEqual({ updates: u, lastSeq: stored.seq })
+        expect({ updates: updatesOf(page), lastSeq: page.lastSeq }).toEqual({
+          updates: u,
+          lastSeq: stored.seq,
+        })
       })
 
       it('reports the last committed seq once drained, past decisions without updates', async () => {
@@ -290,9 +301,9 @@ export function repositoryContract(name: string, open: () => Promise<Repository>
         await repo.record(decisionRecord(2, { featureUpdates: [] }))
         const last = await repo.record(decisionRecord(3, { featureUpdates: [] }))
         const page = await repo.featureUpdatesAfter(0, 100)
-        expect(page.updates).toHaveLength(2)
+        expect(updatesOf(page)).toHaveLength(2)
         expect(page.lastSeq).toBe(last.seq)
-        expect(await repo.featureUpdatesAfter(last.seq, 100)).toEqual({ updates: [], lastSeq: last.seq })
+        expect(await repo.featureUpdatesAfter(last.seq, 100)).toEqual({ batches: [], lastSeq: last.seq })
       })
     })
 
