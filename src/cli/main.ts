@@ -6,9 +6,16 @@ import { checkCommand } from './check.ts'
 import { type Command, type Io, processIo } from './command.ts'
 import { decideCommand } from './decide.ts'
 import { evalCommand } from './eval.ts'
+import { serveCommand } from './serve.ts'
 import { testCommand } from './test.ts'
 
-export const COMMANDS: readonly Command[] = [checkCommand, testCommand, decideCommand, evalCommand]
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  checkCommand,
+  testCommand,
+  decideCommand,
+  evalCommand,
+]
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))

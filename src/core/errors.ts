@@ -16,6 +16,12 @@ export const ERRORS = {
   INTERNAL: { status: 500, message: 'internal error: {detail}' },
   INVALID_ARGUMENT: { status: 400, message: '{detail}' },
   NOT_FOUND: { status: 404, message: '{what} not found' },
+  UNAUTHORIZED: { status: 401, message: '{detail}' },
+  INVALID_REQUEST: { status: 400, message: 'invalid request: {detail}' },
+  INVALID_JSON: { status: 400, message: 'the body is not valid JSON: {detail}' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'the body is too large: {detail}' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type: {detail}' },
+  UNAVAILABLE: { status: 503, message: '{detail}' },
 
   // ── rule language: compile time (parse and type-check) ─────────────────────
   CEL_SYNTAX: { status: 400, message: '{detail}' },

@@ -61,6 +61,8 @@ export class Engine {
   /** Decisions of recent event ids (idempotency without a storage read), oldest first. */
   private readonly recent = new Map<string, Decision>()
   private readonly inflight = new Map<string, Promise<DecideResult>>()
+  /** Events whose feature updates are applied in memory but whose decision is not durable yet. */
+  private readonly unrecorded = new Set<string>()
 
   constructor(deps: EngineDeps) {
     this.current = deps.pack
@@ -139,7 +141,14 @@ export class Engine {
     frame[SLOT.now] = event.time
 
     const prepared = prepareFeatures(pack, event, time, frame, this.pseudo)
-    const values = await this.features.apply(prepared.batch)
+    if (this.repository && prepared.updates.length) this.unrecorded.add(event.id)
+    let values: Awaited<ReturnType<FeatureStore['apply']>>
+    try {
+      values = await this.features.apply(prepared.batch)
+    } catch (e) {
+      this.unrecorded.delete(event.id)
+      throw e
+    }
     const { features, failed } = featureObject(pack, prepared, values, frame)
     frame[SLOT.features] = features
 
@@ -221,11 +230,23 @@ export class Engine {
         entities,
       }
       // Resolves once the decision is durable: only then is it answered.
-      await this.repository.record(record)
+      try {
+        await this.repository.record(record)
+      } finally {
+        this.unrecorded.delete(event.id)
+      }
     }
     for (const op of labelOps) this.labels.apply(op)
     this.remember(event.id, decision)
     return { decision, duplicate: false }
+  }
+
+  /**
+   * Ids of events whose feature updates are in memory but not yet durable. A feature snapshot
+   * records them so that recovery does not apply their updates a second time.
+   */
+  unrecordedEvents(): string[] {
+    return [...this.unrecorded]
   }
 
   private remember(id: string, decision: Decision): void {

@@ -145,6 +145,14 @@ export class SqliteRepository implements Repository {
   }
 
   async lastSeq(): Promise<number> {
+    return this.committedSeq()
+  }
+
+  /**
+   * The highest committed seq, read synchronously: commits happen whole within one turn of the
+   * event loop, so a caller can pair this with other state taken in the same turn (snapshots).
+   */
+  committedSeq(): number {
     return this.read().lastSeq()
   }
 

@@ -1,0 +1,63 @@
+/**
+ * The HTTP API (Fastify): routes only parse, call the node, and present. Authentication, body
+ * limits, the error mapping and the OpenAPI document (/docs, /docs/json) are set up here once.
+ */
+
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { BulwarkNode } from '../service/node.ts'
+import { registerAuth } from './auth.ts'
+import { registerErrorHandling } from './errors.ts'
+import { registerDecisions } from './routes/decisions.ts'
+import { registerEntities } from './routes/entities.ts'
+import { registerLists } from './routes/lists.ts'
+import { registerPolicy } from './routes/policy.ts'
+import { registerSystem } from './routes/system.ts'
+
+export interface AppOptions {
+  readonly apiKey: string
+  /** Largest JSON body accepted, in bytes (events and batches). */
+  readonly bodyLimit?: number
+  readonly logger?: boolean
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024
+
+export async function buildApp(node: BulwarkNode, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ? { level: 'info' } : false,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    return503OnClosing: true,
+  })
+  registerErrorHandling(app)
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Bulwark API',
+        version: '1',
+        description:
+          'Real-time risk decisions for trust & safety. Every request but /healthz, /readyz and /docs needs `Authorization: Bearer <key>`. Errors are `{"error": {"code", "message", "details"}}` with the stable codes of docs/errors.md.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+      tags: [
+        { name: 'decisions', description: 'Deciding events' },
+        { name: 'policy', description: 'The policy pack' },
+        { name: 'entities', description: 'Entities, their features and labels' },
+        { name: 'lists', description: 'Policy lists' },
+        { name: 'operations', description: 'Health and metrics' },
+      ],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  registerAuth(app, options.apiKey)
+  registerSystem(app, node)
+  registerDecisions(app, node)
+  registerPolicy(app, node)
+  registerEntities(app, node)
+  registerLists(app, node)
+  return app
+}

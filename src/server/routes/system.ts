@@ -1,0 +1,45 @@
+/**
+ * Operations: /healthz (the process answers), /readyz (a pack is served and storage is open;
+ * 503 while shutting down), /metrics (Prometheus text: decisions, rule hits incl. shadow, rule
+ * errors, latency, store sizes).
+ */
+
+import type { FastifyInstance } from 'fastify'
+import type { BulwarkNode } from '../../service/node.ts'
+import { errorBody } from '../errors.ts'
+
+export function registerSystem(app: FastifyInstance, node: BulwarkNode): void {
+  app.get('/healthz', { schema: { summary: 'Liveness', tags: ['operations'] } }, async () => ({
+    status: 'ok',
+  }))
+
+  app.get(
+    '/readyz',
+    { schema: { summary: 'Readiness: serving a pack with storage open', tags: ['operations'] } },
+    async (_req, reply) => {
+      if (!node.ready) return reply.status(503).send(errorBody('UNAVAILABLE', 'shutting down'))
+      return { status: 'ready', policy: node.policy().version }
+    },
+  )
+
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics', tags: ['operations'] } },
+    async (_req, reply) => {
+      const m = node.engine.metrics
+      const extra = [
+        '# HELP bulwark_feature_keys Keys held by the feature store.',
+        '# TYPE bulwark_feature_keys gauge',
+        `bulwark_feature_keys ${node.engine.features.size()}`,
+        '# HELP bulwark_async_pending Submitted events not yet decided.',
+        '# TYPE bulwark_async_pending gauge',
+        `bulwark_async_pending ${node.pendingAsync}`,
+        '# HELP bulwark_storage_commits_total Storage transactions committed (group commit).',
+        '# TYPE bulwark_storage_commits_total counter',
+        `bulwark_storage_commits_total ${node.repository.commits}`,
+      ].join('\n')
+      reply.type('text/plain; version=0.0.4')
+      return `${m.registry.render()}${extra}\n`
+    },
+  )
+}

@@ -1,0 +1,104 @@
+/**
+ * JSON Schemas of the API's requests and responses. Fastify validates requests against them and
+ * the OpenAPI document at /docs is generated from them, so the documentation cannot drift from
+ * what the server accepts.
+ */
+
+export const errorSchema = {
+  type: 'object',
+  description: 'Every error: a stable code (docs/errors.md), a message, and details when useful.',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+    },
+  },
+} as const
+
+const hit = {
+  type: 'object',
+  properties: {
+    rule: { type: 'string' },
+    mode: { type: 'string', enum: ['enforce', 'shadow'] },
+    outcome: { type: 'string', enum: ['allow', 'challenge', 'review', 'block'] },
+    score: { type: 'number' },
+    reason: { type: 'string' },
+    note: { type: 'string' },
+  },
+} as const
+
+export const decisionSchema = {
+  type: 'object',
+  description: 'A decision and the trace that explains it.',
+  properties: {
+    eventId: { type: 'string' },
+    eventType: { type: 'string' },
+    outcome: { type: 'string', enum: ['allow', 'challenge', 'review', 'block'] },
+    score: { type: 'number', description: 'Sum of the enforced hits, capped at 100.' },
+    reasons: { type: 'array', items: { type: 'string' } },
+    hits: { type: 'array', items: hit, description: 'Rules that matched, enforced and shadow.' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { rule: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+    skipped: {
+      type: 'array',
+      items: { type: 'object', properties: { rule: { type: 'string' }, reason: { type: 'string' } } },
+    },
+    evaluated: { type: 'integer' },
+    features: { type: 'object', additionalProperties: true },
+    labels: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          entity: { type: 'string' },
+          id: { type: 'string' },
+          name: { type: 'string' },
+          expiresAt: { type: 'string' },
+        },
+      },
+    },
+    ignoredFields: { type: 'array', items: { type: 'string' } },
+    policyVersion: { type: 'string' },
+    latencyMs: { type: 'number' },
+    time: { type: 'string', format: 'date-time' },
+    duplicate: { type: 'boolean', description: 'The event id was decided before; this is that decision.' },
+  },
+} as const
+
+export const eventSchema = {
+  type: 'object',
+  description:
+    'One event: `type`, optional `id` (a repeated id returns the recorded decision), optional `time` (RFC 3339), `actor.id`, then the fields the event type declares.',
+  required: ['type'],
+  properties: {
+    type: { type: 'string' },
+    id: { type: 'string' },
+    time: { type: 'string' },
+    actor: { type: 'object', properties: { id: { type: 'string' } }, additionalProperties: true },
+  },
+  additionalProperties: true,
+} as const
+
+export const policyInfoSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    version: { type: 'string' },
+    description: { type: 'string' },
+    source: { type: 'string' },
+    loadedAt: { type: 'string' },
+    eventTypes: { type: 'array', items: { type: 'string' } },
+    rules: { type: 'integer' },
+    features: { type: 'integer' },
+    lists: { type: 'integer' },
+  },
+} as const
+
+export const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorSchema]))
