@@ -20,6 +20,7 @@ const TITLES: Record<string, string> = {
   encoders: 'Encoders',
   optionals: 'Optionals',
   network: 'Networks and policy lists (risk extension)',
+  content: 'Content (risk extension)',
 }
 
 /** Internal helpers the parser or macros emit; users never write them. */

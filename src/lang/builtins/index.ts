@@ -3,6 +3,7 @@
  * may gather overloads from several areas, such as `@in` for lists and for CIDR ranges).
  */
 
+import { CONTENT_FUNCTIONS } from './content.ts'
 import { CONVERSIONS } from './conversions.ts'
 import { ENCODER_FUNCTIONS } from './encoders.ts'
 import { MATH_FUNCTIONS } from './math.ts'
@@ -23,6 +24,7 @@ export const BUILTIN_AREAS: Readonly<Record<string, readonly FunctionDecl[]>> = 
   encoders: ENCODER_FUNCTIONS,
   optionals: OPTIONAL_FUNCTIONS,
   network: NET_FUNCTIONS,
+  content: CONTENT_FUNCTIONS,
 }
 
 export function mergeFunctions(decls: Iterable<FunctionDecl>): Map<string, FunctionDecl> {
