@@ -97,13 +97,16 @@ class PackLoader {
     if (!this.yaml.has('bulwark.yaml') && !this.yaml.has('bulwark.yml')) {
       this.packSink.report('POLICY_FILE', { detail: 'a policy pack needs a bulwark.yaml at its root' }, 0)
     }
-    if (!manifest || this.hasErrors()) return this.failure()
+    // Without a valid manifest nothing else can be checked. Other files that failed their schema
+    // are left out, and the rest are still checked, so one load reports as much as it can.
+    if (!manifest) return this.failure()
+    const manifestFile = manifest.file
 
     const m = manifest.value
     const eventTypes = this.eventTypes(manifest)
     const entities = this.entities(manifest, eventTypes)
     const lists = this.lists(parsed.get('lists') ?? [])
-    if (this.hasErrors()) return this.failure()
+    if (manifestFile.sink.hasErrors) return this.failure()
 
     const listsType = objectType('lists', new Map([...lists].map(([n, l]) => [n, LIST_TYPES[l.kind]])))
     const labelsType = objectType(

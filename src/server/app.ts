@@ -31,6 +31,8 @@ export async function buildApp(node: BulwarkNode, options: AppOptions): Promise<
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
     return503OnClosing: true,
   })
+  // Only JSON (and, for policy uploads, tarballs): a text/plain body is refused with 415.
+  app.removeContentTypeParser('text/plain')
   registerErrorHandling(app)
   await app.register(swagger, {
     openapi: {

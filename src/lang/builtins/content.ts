@@ -34,7 +34,11 @@ const profanityCount = memo((text: string) => profanityMatcher().getAllMatches(t
 
 export const CONTENT_FUNCTIONS: readonly FunctionDecl[] = [
   fn(
-    { doc: 'Whether a user agent is a known bot, crawler, script or headless browser (isbot).', cost: 20, example: 'isBot(event.user_agent)' },
+    {
+      doc: 'Whether a user agent is a known bot, crawler, script or headless browser (isbot).',
+      cost: 20,
+      example: 'isBot(event.user_agent)',
+    },
     global('isBot(string) -> bool', botUserAgent),
   ),
   fn(
@@ -46,7 +50,11 @@ export const CONTENT_FUNCTIONS: readonly FunctionDecl[] = [
     global('profanity(string) -> int', profanityCount),
   ),
   fn(
-    { doc: 'Whether a text contains profanity (obscenity, English).', cost: 80, example: "event.type == 'comment' && hasProfanity(event.text)" },
+    {
+      doc: 'Whether a text contains profanity (obscenity, English).',
+      cost: 80,
+      example: "event.type == 'comment' && hasProfanity(event.text)",
+    },
     global('hasProfanity(string) -> bool', (text: string) => profanityCount(text) > 0),
   ),
 ]
