@@ -6,7 +6,12 @@
 
 type Labels = Readonly<Record<string, string>>
 
-const labelKey = (labels: Labels) => JSON.stringify(labels)
+/** Label values joined: callers pass the same label names in the same order for a metric. */
+const labelKey = (labels: Labels) => {
+  let key = ''
+  for (const k in labels) key += `${labels[k]}\u0000`
+  return key
+}
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')
 const render = (labels: Labels, extra?: [string, string]) => {
   const parts = Object.entries(labels).map(([k, v]) => `${k}="${escape(v)}"`)

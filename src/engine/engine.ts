@@ -58,8 +58,11 @@ export class Engine {
   private readonly pseudo: Pseudonymiser
   private readonly clock: Clock
   private readonly repository: Repository | undefined
-  /** Decisions of recent event ids (idempotency without a storage read), oldest first. */
+  /** Decisions of recent event ids (idempotency without a storage read). */
   private readonly recent = new Map<string, Decision>()
+  /** The same ids in a ring, to evict the oldest without scanning the map from its start. */
+  private readonly recentRing: (string | undefined)[] = new Array(RECENT_MAX)
+  private recentNext = 0
   private readonly inflight = new Map<string, Promise<DecideResult>>()
   /** Events whose feature updates are applied in memory but whose decision is not durable yet. */
   private readonly unrecorded = new Set<string>()
@@ -156,12 +159,16 @@ export class Engine {
     const labelsObject: Record<string, Record<string, boolean>> = {}
     for (const [name, entity] of pack.entities) {
       const rawId = entity.get(event)
-      const flags: Record<string, boolean> = {}
-      for (const l of entity.labels) flags[l] = false
+      let flags = entity.noLabels
       if (rawId !== undefined && rawId !== null) {
         const eid = entity.pii ? this.pseudo.pseudonym(idText(rawId)) : idText(rawId)
         entities.push({ type: name, id: eid })
-        for (const l of this.labels.active(name, eid, time)) if (l in flags) flags[l] = true
+        const active = this.labels.active(name, eid, time)
+        if (active.length) {
+          const set: Record<string, boolean> = { ...entity.noLabels }
+          for (const l of active) if (Object.hasOwn(set, l)) set[l] = true
+          flags = set
+        }
       }
       labelsObject[name] = flags
     }
@@ -250,8 +257,11 @@ export class Engine {
   }
 
   private remember(id: string, decision: Decision): void {
+    const old = this.recentRing[this.recentNext]
+    if (old !== undefined) this.recent.delete(old)
+    this.recentRing[this.recentNext] = id
+    this.recentNext = (this.recentNext + 1) % RECENT_MAX
     this.recent.set(id, decision)
-    if (this.recent.size > RECENT_MAX) this.recent.delete(this.recent.keys().next().value!)
   }
 }
 

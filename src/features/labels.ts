@@ -6,14 +6,16 @@
 
 import type { LabelOp, LabelRecord } from '../store/repository.ts'
 
-export class LabelStore {
-  private readonly byEntity = new Map<
-    string,
-    Map<string, { expiresAt?: number; source: string; setAt: number }>
-  >()
+const NONE: readonly string[] = Object.freeze([])
 
-  private static key(type: string, id: string): string {
-    return `${type}\u001f${id}`
+type EntityLabels = Map<string, { expiresAt?: number; source: string; setAt: number }>
+
+export class LabelStore {
+  /** entity type → entity id → label name → label (nested, so lookups build no key strings). */
+  private readonly byType = new Map<string, Map<string, EntityLabels>>()
+
+  private labelsOf(type: string, id: string): EntityLabels | undefined {
+    return this.byType.get(type)?.get(id)
   }
 
   load(records: Iterable<LabelRecord>): void {
@@ -30,16 +32,22 @@ export class LabelStore {
   }
 
   apply(op: LabelOp): void {
-    const key = LabelStore.key(op.entity.type, op.entity.id)
-    let labels = this.byEntity.get(key)
+    const { type, id } = op.entity
+    let ids = this.byType.get(type)
     if (op.op === 'clear') {
+      const labels = ids?.get(id)
       labels?.delete(op.name)
-      if (labels?.size === 0) this.byEntity.delete(key)
+      if (labels?.size === 0) ids!.delete(id)
       return
     }
+    if (!ids) {
+      ids = new Map()
+      this.byType.set(type, ids)
+    }
+    let labels = ids.get(id)
     if (!labels) {
       labels = new Map()
-      this.byEntity.set(key, labels)
+      ids.set(id, labels)
     }
     labels.set(op.name, {
       ...(op.expiresAt !== undefined ? { expiresAt: op.expiresAt } : {}),
@@ -49,9 +57,9 @@ export class LabelStore {
   }
 
   /** Names of the entity's labels in force at `now`. */
-  active(type: string, id: string, now: number): string[] {
-    const labels = this.byEntity.get(LabelStore.key(type, id))
-    if (!labels) return []
+  active(type: string, id: string, now: number): readonly string[] {
+    const labels = this.labelsOf(type, id)
+    if (!labels) return NONE
     const out: string[] = []
     for (const [name, l] of labels) if (l.expiresAt === undefined || l.expiresAt > now) out.push(name)
     return out
@@ -59,7 +67,7 @@ export class LabelStore {
 
   /** Full records of an entity's labels in force at `now`. */
   records(type: string, id: string, now: number): LabelRecord[] {
-    const labels = this.byEntity.get(LabelStore.key(type, id))
+    const labels = this.labelsOf(type, id)
     if (!labels) return []
     return [...labels]
       .filter(([, l]) => l.expiresAt === undefined || l.expiresAt > now)
@@ -75,14 +83,16 @@ export class LabelStore {
   /** Drops expired labels; returns how many. */
   expire(now: number): number {
     let n = 0
-    for (const [key, labels] of this.byEntity) {
-      for (const [name, l] of labels) {
-        if (l.expiresAt !== undefined && l.expiresAt <= now) {
-          labels.delete(name)
-          n++
+    for (const ids of this.byType.values()) {
+      for (const [id, labels] of ids) {
+        for (const [name, l] of labels) {
+          if (l.expiresAt !== undefined && l.expiresAt <= now) {
+            labels.delete(name)
+            n++
+          }
         }
+        if (labels.size === 0) ids.delete(id)
       }
-      if (labels.size === 0) this.byEntity.delete(key)
     }
     return n
   }

@@ -12,6 +12,7 @@ import { CelDouble, CelType, CelUint, Duration, Optional, Timestamp } from './ru
 import { T, type Type } from './types.ts'
 
 export function toPlain(v: unknown, t: Type = T.dyn): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v)
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return v
   if (typeof v === 'bigint') return v.toString()
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v)

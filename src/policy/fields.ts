@@ -102,55 +102,59 @@ export interface FieldProblem {
 
 /** Validates and converts a JSON value against a spec; problems are pushed, never thrown. */
 export function convert(spec: FieldSpec, v: unknown, path: string, problems: FieldProblem[]): unknown {
-  const bad = (message: string) => {
-    problems.push({ path, message })
-    return undefined
-  }
   switch (spec.kind) {
     case 'string': {
-      if (typeof v !== 'string') return bad(`expected a string, got ${describe(v)}`)
+      if (typeof v !== 'string') return problem(problems, path, `expected a string, got ${describe(v)}`)
       if (spec.maxLength !== undefined && v.length > spec.maxLength)
-        return bad(`longer than ${spec.maxLength} characters`)
-      if (spec.enum && !spec.enum.includes(v)) return bad(`must be one of ${spec.enum.join(', ')}`)
+        return problem(problems, path, `longer than ${spec.maxLength} characters`)
+      if (spec.enum && !spec.enum.includes(v))
+        return problem(problems, path, `must be one of ${spec.enum.join(', ')}`)
       return v
     }
     case 'int':
       if (typeof v !== 'number' || !Number.isSafeInteger(v))
-        return bad(`expected an integer, got ${describe(v)}`)
-      return bounded(spec, v, bad)
+        return problem(problems, path, `expected an integer, got ${describe(v)}`)
+      return bounded(spec, v, problems, path)
     case 'double':
-      if (typeof v !== 'number' || !Number.isFinite(v)) return bad(`expected a number, got ${describe(v)}`)
-      return bounded(spec, v, bad)
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        return problem(problems, path, `expected a number, got ${describe(v)}`)
+      return bounded(spec, v, problems, path)
     case 'bool':
-      return typeof v === 'boolean' ? v : bad(`expected true or false, got ${describe(v)}`)
+      return typeof v === 'boolean'
+        ? v
+        : problem(problems, path, `expected true or false, got ${describe(v)}`)
     case 'timestamp':
-      return toTimestamp(v) ?? bad(`expected an RFC 3339 time or epoch milliseconds, got ${describe(v)}`)
+      return (
+        toTimestamp(v) ??
+        problem(problems, path, `expected an RFC 3339 time or epoch milliseconds, got ${describe(v)}`)
+      )
     case 'duration': {
-      if (typeof v !== 'string') return bad(`expected a duration such as "90s", got ${describe(v)}`)
+      if (typeof v !== 'string')
+        return problem(problems, path, `expected a duration such as "90s", got ${describe(v)}`)
       try {
         return parseDuration(v)
       } catch (e) {
-        return bad(e instanceof CelError ? e.message : 'invalid duration')
+        return problem(problems, path, e instanceof CelError ? e.message : 'invalid duration')
       }
     }
     case 'ip': {
       const ip = typeof v === 'string' ? parseIp(v) : undefined
-      return ip ?? bad(`expected an IP address, got ${describe(v)}`)
+      return ip ?? problem(problems, path, `expected an IP address, got ${describe(v)}`)
     }
     case 'dyn':
       return v
     case 'list': {
-      if (!Array.isArray(v)) return bad(`expected a list, got ${describe(v)}`)
+      if (!Array.isArray(v)) return problem(problems, path, `expected a list, got ${describe(v)}`)
       return v.map((x, i) => convert(spec.item!, x, `${path}[${i}]`, problems))
     }
     case 'map': {
-      if (!isObject(v)) return bad(`expected an object, got ${describe(v)}`)
+      if (!isObject(v)) return problem(problems, path, `expected an object, got ${describe(v)}`)
       const out: Record<string, unknown> = {}
       for (const [k, x] of Object.entries(v)) out[k] = convert(spec.item!, x, `${path}.${k}`, problems)
       return out
     }
     case 'object':
-      if (!isObject(v)) return bad(`expected an object, got ${describe(v)}`)
+      if (!isObject(v)) return problem(problems, path, `expected an object, got ${describe(v)}`)
       return convertFields(spec.fields!, v, path, problems)
   }
 }
@@ -176,9 +180,17 @@ export function convertFields(
   return out
 }
 
-function bounded(spec: FieldSpec, n: number, bad: (m: string) => undefined): number | undefined {
-  if (spec.minimum !== undefined && n < spec.minimum) return bad(`must be at least ${spec.minimum}`)
-  if (spec.maximum !== undefined && n > spec.maximum) return bad(`must be at most ${spec.maximum}`)
+/** Records a problem; returns undefined so callers can `return problem(…)`. */
+function problem(problems: FieldProblem[], path: string, message: string): undefined {
+  problems.push({ path, message })
+  return undefined
+}
+
+function bounded(spec: FieldSpec, n: number, problems: FieldProblem[], path: string): number | undefined {
+  if (spec.minimum !== undefined && n < spec.minimum)
+    return problem(problems, path, `must be at least ${spec.minimum}`)
+  if (spec.maximum !== undefined && n > spec.maximum)
+    return problem(problems, path, `must be at most ${spec.maximum}`)
   return n
 }
 

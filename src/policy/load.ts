@@ -236,13 +236,15 @@ class PackLoader {
         continue
       }
       const pii = types.some((t) => t.pii.some((p) => path === p || path.startsWith(`${p}.`)))
+      const names = labels[name] ?? []
       out.set(name, {
         name,
         path,
         get: pathGetter(path),
         types: new Set(types.map((t) => t.name)),
         pii,
-        labels: labels[name] ?? [],
+        labels: names,
+        noLabels: Object.freeze(Object.fromEntries(names.map((l) => [l, false]))),
       })
     }
     for (const entity of Object.keys(labels)) {

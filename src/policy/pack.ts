@@ -27,6 +27,8 @@ export interface EntityPlan {
   readonly pii: boolean
   /** Label names readable as labels.<entity>.<name>. */
   readonly labels: readonly string[]
+  /** What rules read for an entity with none of its labels set (shared, frozen). */
+  readonly noLabels: Readonly<Record<string, boolean>>
 }
 
 export interface LabelToSet {

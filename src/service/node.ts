@@ -198,7 +198,8 @@ export class BulwarkNode {
           ? { code: e.code, message: e.message, details: e.details }
           : { code: 'INTERNAL', message: 'the decision failed' }
       this.asyncFailures.set(id, err)
-      if (this.asyncFailures.size > 10_000) this.asyncFailures.delete(this.asyncFailures.keys().next().value!)
+      // Bounded; cleared whole when full (evicting from a Map's front scans its deleted slots).
+      if (this.asyncFailures.size > 10_000) this.asyncFailures.clear()
       throw e
     }
   }

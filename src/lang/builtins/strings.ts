@@ -24,7 +24,7 @@ export function compileRegex(pattern: string): RE2JS {
   } catch (e) {
     return fail('EVAL_INVALID_ARGUMENT', { detail: `invalid regular expression: ${(e as Error).message}` })
   }
-  if (patternCache.size >= PATTERN_CACHE_MAX) patternCache.delete(patternCache.keys().next().value!)
+  if (patternCache.size >= PATTERN_CACHE_MAX) patternCache.clear()
   patternCache.set(pattern, re)
   return re
 }

@@ -1,0 +1,118 @@
+/**
+ * `npm run bench [-- --json] [-- --duration S] [-- --connections N] [-- --policy DIR]`: the main
+ * job's speed, in one run on one machine.
+ *
+ * 1. In-process decide() with the policy pack over a realistic event mix: µs per event, p50/p99.
+ * 2. HTTP load (autocannon) on POST /v1/decide of a real server — durable recording on, every
+ *    request a different event — and on a bare Fastify hello-world server, with the same
+ *    connections and duration. Both servers run in their own process.
+ *
+ * Last line: {"decide_rps","hello_rps","ratio","decide_p50_ms","decide_p99_ms",
+ * "inprocess_p50_us","inprocess_p99_us"}.
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import { systemClock } from '../src/core/clock.ts'
+import { memoryEngine } from '../src/engine/pack-tests.ts'
+import { readPackDir } from '../src/policy/bundle.ts'
+import { loadPack } from '../src/policy/load.ts'
+import { eventMix } from './event-mix.ts'
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    policy: { type: 'string' },
+    events: { type: 'string', default: '20000' },
+  },
+})
+const duration = Number(values.duration)
+const connections = Number(values.connections)
+const policyDir = values.policy ?? (existsSync('policies/starter/bulwark.yaml') ? 'policies/starter' : 'test/fixtures/packs/mini')
+const loaded = loadPack(readPackDir(policyDir))
+if (!loaded.ok) throw new Error(`${policyDir} does not load`)
+const pack = loaded.pack
+
+// ── 1. in process ─────────────────────────────────────────────────────────
+const engine = memoryEngine(pack, systemClock)
+const mix = eventMix(pack, 1)
+const n = Number(values.events)
+const events = Array.from({ length: n }, (_, i) => mix(i))
+for (let i = 0; i < 2000; i++) await engine.decide({ ...events[i % n]!, id: `warm-${i}` })
+const latencies = new Float64Array(n)
+let hits = 0
+for (let i = 0; i < n; i++) {
+  const t0 = process.hrtime.bigint()
+  const { decision } = await engine.decide(events[i]!)
+  latencies[i] = Number(process.hrtime.bigint() - t0) / 1000
+  hits += decision.hits.length
+}
+latencies.sort()
+const pct = (a: Float64Array, p: number) => a[Math.min(a.length - 1, Math.floor(a.length * p))]!
+
+// ── 2. over HTTP ──────────────────────────────────────────────────────────
+async function start(args: string[], env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out)
+      if (m) resolve(m[1]!)
+    })
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d
+    })
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)))
+  })
+  return { url, child }
+}
+
+async function load(options: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections, duration, ...options }, (err, result) => (err ? reject(err) : resolve(result)))
+  })
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'bulwark-bench-'))
+const server = await start(['bin/bulwark.js', 'serve', '--policy', policyDir, '--data', dataDir, '--port', '0'], { BULWARK_API_KEY: 'bench-key' })
+const httpMix = eventMix(pack, 2)
+let counter = 0
+const decide = await load({
+  url: `${server.url}/v1/decide`,
+  method: 'POST',
+  headers: { authorization: 'Bearer bench-key', 'content-type': 'application/json' },
+  requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(httpMix(counter++)) }) }],
+})
+server.child.kill('SIGTERM')
+await new Promise((r) => server.child.once('exit', r))
+rmSync(dataDir, { recursive: true, force: true })
+
+const hello = await start(['--import', 'tsx', 'bench/hello-server.ts'])
+const baseline = await load({ url: `${hello.url}/` })
+hello.child.kill('SIGTERM')
+
+const result = {
+  decide_rps: Math.round(decide.requests.average),
+  hello_rps: Math.round(baseline.requests.average),
+  ratio: Math.round((decide.requests.average / baseline.requests.average) * 1000) / 1000,
+  decide_p50_ms: decide.latency.p50,
+  decide_p99_ms: decide.latency.p99,
+  inprocess_p50_us: Math.round(pct(latencies, 0.5) * 10) / 10,
+  inprocess_p99_us: Math.round(pct(latencies, 0.99) * 10) / 10,
+}
+const non2xx = decide.non2xx + decide.errors
+console.log(`policy ${pack.name} ${pack.version}: ${pack.rules.length} rules, ${pack.features.length} features`)
+console.log(`in process: ${n} events, p50 ${result.inprocess_p50_us} µs, p99 ${result.inprocess_p99_us} µs (${hits} rule hits)`)
+console.log(`HTTP, ${connections} connections × ${duration} s:`)
+console.log(`  POST /v1/decide (durable)  ${result.decide_rps} req/s, p50 ${result.decide_p50_ms} ms, p99 ${result.decide_p99_ms} ms, ${non2xx} non-2xx/errors`)
+console.log(`  hello world (baseline)     ${result.hello_rps} req/s`)
+console.log(`  decide / hello = ${result.ratio}`)
+if (non2xx) console.log(`WARNING: ${non2xx} requests failed`)
+if (values.json) console.log(JSON.stringify(result))
