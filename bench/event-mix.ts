@@ -38,9 +38,16 @@ export function eventMix(pack: Pack, seed = 7): EventFactory {
     switch (spec.kind) {
       case 'string':
         if (spec.enum) return spec.enum[Math.floor(r() * spec.enum.length)]
-        if (lower.includes('email')) return `${pool('user', 5000)}@${DOMAINS[Math.floor(r() * DOMAINS.length)]}`
+        if (lower.includes('email'))
+          return `${pool('user', 5000)}@${DOMAINS[Math.floor(r() * DOMAINS.length)]}`
         if (lower.includes('agent')) return AGENTS[Math.floor(r() * AGENTS.length)]
-        if (lower.includes('text') || lower.includes('body') || lower.includes('message') || lower.includes('bio')) return TEXTS[Math.floor(r() * TEXTS.length)]
+        if (
+          lower.includes('text') ||
+          lower.includes('body') ||
+          lower.includes('message') ||
+          lower.includes('bio')
+        )
+          return TEXTS[Math.floor(r() * TEXTS.length)]
         if (lower.includes('country')) return ['US', 'GB', 'BR', 'IN', 'NG', 'DE'][Math.floor(r() * 6)]
         if (lower.includes('currency')) return 'USD'
         if (lower === 'id' || lower.endsWith('_id')) return pool(`${path.split('.')[0]}-`, 2000)
@@ -56,7 +63,9 @@ export function eventMix(pack: Pack, seed = 7): EventFactory {
       case 'duration':
         return `${Math.floor(r() * 3600)}s`
       case 'ip':
-        return r() < 0.05 ? `10.0.${Math.floor(r() * 4)}.${Math.floor(r() * 255)}` : `${Math.floor(r() * 200) + 11}.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}`
+        return r() < 0.05
+          ? `10.0.${Math.floor(r() * 4)}.${Math.floor(r() * 255)}`
+          : `${Math.floor(r() * 200) + 11}.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}`
       case 'list':
         return Array.from({ length: Math.floor(r() * 3) }, (_, i) => value(name, spec.item!, `${path}[${i}]`))
       case 'map':
@@ -81,6 +90,11 @@ export function eventMix(pack: Pack, seed = 7): EventFactory {
     const t = types[Math.floor(r() * types.length)]!
     const event = fields(t.fields, '')
     const actor = (event.actor ?? {}) as Record<string, unknown>
-    return { ...event, type: t.name, id: `bench-${seed}-${i}`, actor: { ...actor, id: pool('user-', 20_000) } }
+    return {
+      ...event,
+      type: t.name,
+      id: `bench-${seed}-${i}`,
+      actor: { ...actor, id: pool('user-', 20_000) },
+    }
   }
 }

@@ -34,7 +34,9 @@ const { values } = parseArgs({
 })
 const duration = Number(values.duration)
 const connections = Number(values.connections)
-const policyDir = values.policy ?? (existsSync('policies/starter/bulwark.yaml') ? 'policies/starter' : 'test/fixtures/packs/mini')
+const policyDir =
+  values.policy ??
+  (existsSync('policies/starter/bulwark.yaml') ? 'policies/starter' : 'test/fixtures/packs/mini')
 const loaded = loadPack(readPackDir(policyDir))
 if (!loaded.ok) throw new Error(`${policyDir} does not load`)
 const pack = loaded.pack
@@ -57,8 +59,14 @@ latencies.sort()
 const pct = (a: Float64Array, p: number) => a[Math.min(a.length - 1, Math.floor(a.length * p))]!
 
 // ── 2. over HTTP ──────────────────────────────────────────────────────────
-async function start(args: string[], env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+async function start(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
     child.stdout!.on('data', (d: Buffer) => {
@@ -81,7 +89,10 @@ async function load(options: autocannon.Options): Promise<autocannon.Result> {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bulwark-bench-'))
-const server = await start(['bin/bulwark.js', 'serve', '--policy', policyDir, '--data', dataDir, '--port', '0'], { BULWARK_API_KEY: 'bench-key' })
+const server = await start(
+  ['bin/bulwark.js', 'serve', '--policy', policyDir, '--data', dataDir, '--port', '0'],
+  { BULWARK_API_KEY: 'bench-key' },
+)
 const httpMix = eventMix(pack, 2)
 let counter = 0
 const decide = await load({
@@ -108,10 +119,16 @@ const result = {
   inprocess_p99_us: Math.round(pct(latencies, 0.99) * 10) / 10,
 }
 const non2xx = decide.non2xx + decide.errors
-console.log(`policy ${pack.name} ${pack.version}: ${pack.rules.length} rules, ${pack.features.length} features`)
-console.log(`in process: ${n} events, p50 ${result.inprocess_p50_us} µs, p99 ${result.inprocess_p99_us} µs (${hits} rule hits)`)
+console.log(
+  `policy ${pack.name} ${pack.version}: ${pack.rules.length} rules, ${pack.features.length} features`,
+)
+console.log(
+  `in process: ${n} events, p50 ${result.inprocess_p50_us} µs, p99 ${result.inprocess_p99_us} µs (${hits} rule hits)`,
+)
 console.log(`HTTP, ${connections} connections × ${duration} s:`)
-console.log(`  POST /v1/decide (durable)  ${result.decide_rps} req/s, p50 ${result.decide_p50_ms} ms, p99 ${result.decide_p99_ms} ms, ${non2xx} non-2xx/errors`)
+console.log(
+  `  POST /v1/decide (durable)  ${result.decide_rps} req/s, p50 ${result.decide_p50_ms} ms, p99 ${result.decide_p99_ms} ms, ${non2xx} non-2xx/errors`,
+)
 console.log(`  hello world (baseline)     ${result.hello_rps} req/s`)
 console.log(`  decide / hello = ${result.ratio}`)
 if (non2xx) console.log(`WARNING: ${non2xx} requests failed`)

@@ -21,10 +21,8 @@ export const checkCommand: Command = {
     }
     const pack = loadPackFrom(dir, io)
     if (!pack) return 1
-    const modes = pack.rules.reduce<Record<string, number>>(
-      (m, r) => ({ ...m, [r.mode]: (m[r.mode] ?? 0) + 1 }),
-      {},
-    )
+    const modes: Record<string, number> = {}
+    for (const r of pack.rules) modes[r.mode] = (modes[r.mode] ?? 0) + 1
     io.out(
       `${pack.name} ${pack.version}: ${pack.eventTypes.size} event types, ${pack.features.length + pack.derived.length} features, ${pack.lists.size} lists, ` +
         `${pack.rules.length} rules (${Object.entries(modes)

@@ -12,9 +12,9 @@ const labelKey = (labels: Labels) => {
   for (const k in labels) key += `${labels[k]}\u0000`
   return key
 }
-const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')
+const escapeValue = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')
 const render = (labels: Labels, extra?: [string, string]) => {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escape(v)}"`)
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeValue(v)}"`)
   if (extra) parts.push(`${extra[0]}="${extra[1]}"`)
   return parts.length ? `{${parts.join(',')}}` : ''
 }
@@ -88,9 +88,9 @@ export class Histogram {
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`]
     for (const s of this.series.values()) {
-      this.buckets.forEach((b, i) =>
-        lines.push(`${this.name}_bucket${render(s.labels, ['le', String(b)])} ${s.counts[i]}`),
-      )
+      this.buckets.forEach((b, i) => {
+        lines.push(`${this.name}_bucket${render(s.labels, ['le', String(b)])} ${s.counts[i]}`)
+      })
       lines.push(`${this.name}_bucket${render(s.labels, ['le', '+Inf'])} ${s.count}`)
       lines.push(
         `${this.name}_sum${render(s.labels)} ${s.sum}`,

@@ -248,7 +248,7 @@ class PackLoader {
       })
     }
     for (const entity of Object.keys(labels)) {
-      if (!out.has(entity) && !(m.entities ?? {})[entity])
+      if (!out.has(entity) && !m.entities?.[entity])
         this.report(
           file,
           ['labels', entity],

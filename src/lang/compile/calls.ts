@@ -70,7 +70,7 @@ const noOverload = (name: string, values: readonly unknown[], types?: readonly T
   fail('EVAL_NO_OVERLOAD', {
     function: displayName(name),
     args: values
-      .map((v, i) => (types && types[i] && types[i]!.kind !== 'dyn' ? formatType(types[i]!) : kindName(v)))
+      .map((v, i) => (types?.[i] && types[i]!.kind !== 'dyn' ? formatType(types[i]!) : kindName(v)))
       .join(', '),
   })
 
