@@ -1,5 +1,5 @@
 /**
- * decide(event): validate → features (one batched read-and-update) → labels → rules (cheapest
+ * decide(event): validate → labels → features (one batched read-and-update) → rules (cheapest
  * first, errors isolated) → outcome → record durably → answer, with the trace that explains it.
  *
  * The engine holds one pack at a time and swaps it whole on reload. A repeated event id is
@@ -142,6 +142,9 @@ export class Engine {
     frame[SLOT.lists] = this.lists.current
     frame[SLOT.models] = EMPTY_MODELS
     frame[SLOT.now] = event.time
+    // Labels come first: they do not depend on features, and a feature's `where` may read them.
+    const { entities, labels } = this.entityLabels(pack, event, time)
+    frame[SLOT.labels] = labels
 
     const prepared = prepareFeatures(pack, event, time, frame, this.pseudo)
     if (this.repository && prepared.updates.length) this.unrecorded.add(event.id)
@@ -154,25 +157,6 @@ export class Engine {
     }
     const { features, failed } = featureObject(pack, prepared, values, frame)
     frame[SLOT.features] = features
-
-    const entities: EntityRef[] = []
-    const labelsObject: Record<string, Record<string, boolean>> = {}
-    for (const [name, entity] of pack.entities) {
-      const rawId = entity.get(event)
-      let flags = entity.noLabels
-      if (rawId !== undefined && rawId !== null) {
-        const eid = entity.pii ? this.pseudo.pseudonym(idText(rawId)) : idText(rawId)
-        entities.push({ type: name, id: eid })
-        const active = this.labels.active(name, eid, time)
-        if (active.length) {
-          const set: Record<string, boolean> = { ...entity.noLabels }
-          for (const l of active) if (Object.hasOwn(set, l)) set[l] = true
-          flags = set
-        }
-      }
-      labelsObject[name] = flags
-    }
-    frame[SLOT.labels] = labelsObject
 
     const results = evaluateRules(pack, event, frame)
     const { outcome, score, reasons } = outcomeOf(pack, results.enforced)
@@ -246,6 +230,35 @@ export class Engine {
     for (const op of labelOps) this.labels.apply(op)
     this.remember(event.id, decision)
     return { decision, duplicate: false }
+  }
+
+  /**
+   * The event's entities (ids pseudonymised where PII) and the `labels` object rules read: for
+   * each entity type, its label flags as of `time` (all false when the event has no such entity).
+   */
+  private entityLabels(
+    pack: Pack,
+    event: Record<string, unknown>,
+    time: number,
+  ): { entities: EntityRef[]; labels: Record<string, Readonly<Record<string, boolean>>> } {
+    const entities: EntityRef[] = []
+    const labels: Record<string, Readonly<Record<string, boolean>>> = {}
+    for (const [name, entity] of pack.entities) {
+      const rawId = entity.get(event)
+      let flags = entity.noLabels
+      if (rawId !== undefined && rawId !== null) {
+        const eid = entity.pii ? this.pseudo.pseudonym(idText(rawId)) : idText(rawId)
+        entities.push({ type: name, id: eid })
+        const active = this.labels.active(name, eid, time)
+        if (active.length) {
+          const set: Record<string, boolean> = { ...entity.noLabels }
+          for (const l of active) if (Object.hasOwn(set, l)) set[l] = true
+          flags = set
+        }
+      }
+      labels[name] = flags
+    }
+    return { entities, labels }
   }
 
   /**

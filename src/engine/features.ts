@@ -2,6 +2,7 @@
  * The feature step of a decision: from the event, build the one batch of updates and reads the
  * pack's features need (keys pseudonymised when they are PII, `where` filters applied), and
  * turn the store's answers into the `features` object rules read, derived features included.
+ * A `where` reads the event, lists, labels and `now` (the frame must hold them), not features.
  */
 
 import { IpAddress } from '../core/net/ip.ts'
@@ -15,11 +16,20 @@ import type { Pseudonymiser } from '../privacy/pseudonymise.ts'
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({})
 const SEP = '\u001f'
 
+/** A feature that could not be computed for this event: its `where` or its expression failed. */
+export interface FeatureFailure {
+  readonly name: string
+  readonly code: string
+  readonly message: string
+}
+
 export interface PreparedFeatures {
   readonly batch: FeatureBatch
   /** For each op, the plan it serves. */
   readonly plans: readonly FeaturePlan[]
   readonly updates: FeatureUpdate[]
+  /** Features whose `where` failed to evaluate; the event does not update them. */
+  readonly failed: readonly FeatureFailure[]
 }
 
 /** Text form of a key part value; undefined when the event does not carry it. */
@@ -47,6 +57,7 @@ export function prepareFeatures(
   const ops: FeatureOp[] = []
   const plans: FeaturePlan[] = []
   const updates: FeatureUpdate[] = []
+  const failed: FeatureFailure[] = []
   const type = event.type as string
   frame[SLOT.features] = EMPTY
   for (const plan of pack.features) {
@@ -57,7 +68,12 @@ export function prepareFeatures(
       key = parts.includes(undefined) ? undefined : parts.join(SEP)
     }
     if (key === undefined) continue
-    let update = plan.on.has(type) && (!plan.where || plan.where.evaluateFrame(frame) === true)
+    let update = plan.on.has(type)
+    if (update && plan.where) {
+      const v = plan.where.evaluateFrame(frame)
+      if (isCelError(v)) failed.push({ name: plan.name, code: v.code, message: `where: ${v.message}` })
+      update = v === true
+    }
     let value: number | string | undefined
     if (plan.of) {
       const raw = plan.of.get(event)
@@ -73,20 +89,21 @@ export function prepareFeatures(
         value === undefined ? { id: plan.spec.id, key, time } : { id: plan.spec.id, key, time, value },
       )
   }
-  return { batch: { time, ops }, plans, updates }
+  return { batch: { time, ops }, plans, updates, failed }
 }
 
 /**
  * The `features` object: every base feature (0 for counts, sums and distincts the event has no
  * key for; absent for min/max/seen with no value), then derived features in declaration order.
- * Derived features that fail to evaluate are left out and reported.
+ * Derived features that fail to evaluate are left out and reported, after the features whose
+ * `where` failed.
  */
 export function featureObject(
   pack: Pack,
   prepared: PreparedFeatures,
   values: FeatureValues,
   frame: Frame,
-): { features: Record<string, unknown>; failed: { name: string; code: string; message: string }[] } {
+): { features: Record<string, unknown>; failed: FeatureFailure[] } {
   const features: Record<string, unknown> = {}
   for (const plan of pack.features) {
     const k = plan.spec.kind
@@ -98,7 +115,7 @@ export function featureObject(
     features[plan.name] =
       plan.spec.kind === 'first_seen' || plan.spec.kind === 'last_seen' ? Timestamp.fromMillis(v) : v
   })
-  const failed: { name: string; code: string; message: string }[] = []
+  const failed = [...prepared.failed]
   if (pack.derived.length) {
     frame[SLOT.features] = features
     for (const d of pack.derived) {

@@ -114,6 +114,11 @@ export function formatType(t: Type): string {
   }
 }
 
+/**
+ * Type identity, as the checker needs it. Object types compare by name: within one environment a
+ * name denotes one shape. Shapes from different event types are merged structurally, not
+ * compared, when a rule covers several of them (unionType in src/policy/events.ts).
+ */
 export function typeEquals(a: Type, b: Type): boolean {
   if (a === b) return true
   if (a.kind !== b.kind) return false

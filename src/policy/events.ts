@@ -1,11 +1,22 @@
 /**
  * Event types of a pack. Every event shares one envelope — `type`, `id`, `time`, `actor.id` —
  * plus the pack's common fields and its own. Each type gets a compiled validator and a CEL
- * object type; a rule that applies to several types sees the union of their fields (a field
- * name must have one type across the pack).
+ * object type; a rule that applies to several types sees the structural union of their fields
+ * (see unionType).
  */
 
-import { formatType, objectType, type Type, typeEquals } from '../lang/types.ts'
+import {
+  formatType,
+  type ListType,
+  listOf,
+  type MapType,
+  mapOf,
+  type ObjectType,
+  objectType,
+  T,
+  type Type,
+  typeEquals,
+} from '../lang/types.ts'
 import {
   convertFields,
   type FieldDecl,
@@ -60,27 +71,66 @@ export function eventTypePlan(
 }
 
 /**
- * The CEL type `event` has in a rule applying to `types`: their fields' union. Returns the
- * conflicts (same name, different types) instead when there are any.
+ * The CEL type `event` has in a rule applying to `types`: the structural union of their fields,
+ * the same whatever order `on:` names them in. Objects merge field by field, at every depth: a
+ * field declared by only some of the types keeps its declared type (on the other types it is
+ * absent, like any optional field, and `has()` guards it); lists and maps merge their elements;
+ * `dyn` on any side makes the union `dyn`. Anything else must be the same type everywhere, or
+ * the conflicts (path, and which types disagree) are returned instead.
  */
 export function unionType(types: readonly EventTypePlan[]): { type: Type } | { conflicts: string[] } {
   if (types.length === 1) return { type: types[0]!.type }
-  const fields = new Map<string, Type>()
+  const sorted = [...types].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   const conflicts: string[] = []
-  for (const t of types) {
-    for (const [name, spec] of t.fields) {
-      const prev = fields.get(name)
-      if (!prev) fields.set(name, spec.type)
-      // Actor fields come from the common declaration, so every type's actor is the same.
-      else if (!typeEquals(prev, spec.type) && name !== 'actor') {
-        conflicts.push(
-          `field '${name}' is ${formatType(prev)} in one event type and ${formatType(spec.type)} in ${t.name}`,
-        )
-      }
-    }
-  }
+  const union = unionOf(
+    sorted.map((t) => ({ in: t.name, type: t.type })),
+    '',
+    conflicts,
+  )
   if (conflicts.length) return { conflicts }
-  return { type: objectType(types.map((t) => t.name).join('|'), fields) }
+  return { type: objectType(sorted.map((t) => t.name).join('|'), (union as ObjectType).fields) }
+}
+
+/** The type one event type (`in`) declares at a path. */
+interface Declared {
+  readonly in: string
+  readonly type: Type
+}
+
+function unionOf(parts: readonly Declared[], path: string, conflicts: string[]): Type {
+  const first = parts[0]!.type
+  const all = (kind: Type['kind']) => parts.every((p) => p.type.kind === kind)
+  if (parts.some((p) => p.type.kind === 'dyn')) return T.dyn
+  if (all('object')) {
+    const fields = new Map<string, Type>()
+    const names = new Set(parts.flatMap((p) => [...(p.type as ObjectType).fields.keys()]))
+    for (const name of names) {
+      const declaring = parts.flatMap((p) => {
+        const type = (p.type as ObjectType).fields.get(name)
+        return type ? [{ in: p.in, type }] : []
+      })
+      fields.set(name, unionOf(declaring, path ? `${path}.${name}` : name, conflicts))
+    }
+    return objectType((first as ObjectType).name, fields)
+  }
+  if (all('list')) {
+    const elems = parts.map((p) => ({ in: p.in, type: (p.type as ListType).elem }))
+    return listOf(unionOf(elems, `${path}[]`, conflicts))
+  }
+  // Map keys are always strings in a schema; the values merge.
+  if (all('map') && parts.every((p) => typeEquals((p.type as MapType).key, (first as MapType).key))) {
+    const values = parts.map((p) => ({ in: p.in, type: (p.type as MapType).value }))
+    return mapOf((first as MapType).key, unionOf(values, `${path}{}`, conflicts))
+  }
+  if (parts.every((p) => p.type.kind !== 'object' && typeEquals(p.type, first))) return first
+  const typesIn = new Map<string, string[]>()
+  for (const p of parts) {
+    const shown = p.type.kind === 'object' ? 'an object' : formatType(p.type)
+    typesIn.set(shown, [...(typesIn.get(shown) ?? []), p.in])
+  }
+  const sides = [...typesIn].map(([t, names]) => `${t} in ${names.join(', ')}`)
+  conflicts.push(`field '${path}' is ${sides.length === 2 ? sides.join(' but ') : sides.join('; ')}`)
+  return T.error
 }
 
 export type ValidationResult =
