@@ -1,29 +1,32 @@
 /**
- * `node --import tsx bench/store.ts`: SQLite decision recording throughput. Three ways, in one
- * run, over the same records, each on a fresh database file (WAL, synchronous=FULL):
+ * `npm run bench:store`: what durable decision recording costs the event loop, in one run, over
+ * the same records, each on a fresh database file:
  *
- *   group commit    SqliteRepository.record(), 20,000 decisions with 64 in flight
- *   one transaction baseline: the same inserts (same statements, same JSON) in ONE plain
- *                   transaction — the ceiling, with one fsync for everything
- *   per-record      SqliteRepository with maxBatch 1: a commit (an fsync) per decision,
- *                   64 in flight, 2,000 decisions — what group commit saves
+ *   journal + worker  SqliteRepository.record(), 64 in flight: journal append + fdatasync off
+ *                     the loop, SQLite applied by the ingest worker (the shipped design)
+ *   commit per group  baseline: each group of 64 committed on the event loop in its own
+ *                     synchronous=FULL transaction (the earlier design)
+ *   one transaction   baseline: every insert in ONE transaction — the ceiling of SQLite itself
  *
- * Each is run ROUNDS times, interleaved; the median is reported. Last line: JSON
- * {"group_per_s","baseline_per_s","per_record_per_s","group_vs_baseline","records_per_commit"}.
+ * Reported per mode: records/s and main-thread busy time per record (event-loop utilisation ×
+ * wall time ÷ records) — the CPU a request pays, which is what limits a server's throughput.
+ * Median of ROUNDS interleaved rounds. Last line: JSON {"journal_per_s", "group_per_s",
+ * "ceiling_per_s", "journal_loop_us", "group_loop_us", "loop_ratio"}.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
 import type { Decision } from '../src/core/domain.ts'
 import { migrateSqlite } from '../src/store/migrations/sqlite.ts'
 import type { DecisionRecord } from '../src/store/repository.ts'
 import { SqliteRepository } from '../src/store/sqlite.ts'
-import { SqliteWriter } from '../src/store/sqlite-writer.ts'
+import { Applier } from '../src/store/sqlite-apply.ts'
+import { decisionEntry } from '../src/store/writes.ts'
 
 const RECORDS = 20_000
-const PER_RECORD = 2_000
 const IN_FLIGHT = 64
 const ROUNDS = 3
 const T0 = Date.UTC(2025, 0, 1)
@@ -64,7 +67,6 @@ function record(i: number, tag: string): DecisionRecord {
       content: { bio: 'Just here for the videos' },
     },
     decision,
-    features,
     featureUpdates: [
       { id: 'signups_per_device_1h#a1f3', key: `h:device-${i % 1500}`, time: T0 + i },
       { id: 'accounts_per_ip_24h#b27c', key: 'h:203.0.113.0/24', time: T0 + i, value: `h:user-${i % 5000}` },
@@ -80,99 +82,111 @@ function record(i: number, tag: string): DecisionRecord {
 
 interface Result {
   readonly seconds: number
+  /** Main-thread busy seconds. */
+  readonly busy: number
   readonly records: number
-  readonly commits: number
 }
 
-function withFile<T>(body: (path: string) => T): T {
+async function withDir<T>(body: (path: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-bench-'))
   try {
-    return body(join(dir, 'bench.db'))
+    return await body(join(dir, 'bench.db'))
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-async function concurrent(records: DecisionRecord[], maxBatch?: number): Promise<Result> {
-  const dir = mkdtempSync(join(tmpdir(), 'bulwark-bench-'))
-  try {
-    const repo = new SqliteRepository(join(dir, 'bench.db'), maxBatch === undefined ? {} : { maxBatch })
+/** Runs `body` and reports wall and main-thread busy time (event-loop utilisation). */
+async function timed(records: number, body: () => Promise<void>): Promise<Result> {
+  const elu = performance.eventLoopUtilization()
+  const start = performance.now()
+  await body()
+  const seconds = (performance.now() - start) / 1000
+  const used = performance.eventLoopUtilization(elu)
+  return { seconds, busy: used.active / 1000, records }
+}
+
+function journalled(records: DecisionRecord[]): Promise<Result> {
+  return withDir(async (path) => {
+    const repo = new SqliteRepository(path)
     await repo.migrate()
     let next = 0
-    const start = performance.now()
-    const lane = async () => {
-      while (next < records.length) await repo.record(records[next++]!)
-    }
-    await Promise.all(Array.from({ length: IN_FLIGHT }, lane))
-    const seconds = (performance.now() - start) / 1000
-    const commits = repo.commits
+    const result = await timed(records.length, async () => {
+      const lane = async () => {
+        while (next < records.length) await repo.record(records[next++]!)
+      }
+      await Promise.all(Array.from({ length: IN_FLIGHT }, lane))
+    })
     await repo.close()
-    return { seconds, records: records.length, commits }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+    return result
+  })
 }
 
-function oneTransaction(records: DecisionRecord[]): Result {
-  return withFile((path) => {
+/** The earlier design: a synchronous=FULL transaction per group, on the event loop. */
+function groupCommit(records: DecisionRecord[]): Promise<Result> {
+  return withDir(async (path) => {
     const db = new Database(path)
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
     migrateSqlite(db)
-    const writer = new SqliteWriter(db)
-    const start = performance.now()
-    db.transaction(() => {
-      for (const r of records) {
-        const updates = r.featureUpdates.length > 0 ? JSON.stringify(r.featureUpdates) : null
-        writer.insertRecord(
-          r,
-          JSON.stringify(r.event),
-          JSON.stringify(r.decision),
-          JSON.stringify(r.features),
-          updates,
-        )
+    const applier = new Applier(db, IN_FLIGHT)
+    const result = await timed(records.length, async () => {
+      for (let i = 0; i < records.length; i += IN_FLIGHT) {
+        const group = records.slice(i, i + IN_FLIGHT).map((r, j) => decisionEntry(r, i + j + 1))
+        applier.apply(group)
+        await new Promise((resolve) => setImmediate(resolve))
       }
-    }).immediate()
-    const seconds = (performance.now() - start) / 1000
+    })
     db.close()
-    return { seconds, records: records.length, commits: 1 }
+    return result
+  })
+}
+
+function oneTransaction(records: DecisionRecord[]): Promise<Result> {
+  return withDir(async (path) => {
+    const db = new Database(path)
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    migrateSqlite(db)
+    const applier = new Applier(db, records.length)
+    const result = await timed(records.length, async () => {
+      applier.apply(records.map((r, i) => decisionEntry(r, i + 1)))
+    })
+    db.close()
+    return result
   })
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 const rate = (r: Result) => r.records / r.seconds
+const loopUs = (r: Result) => (r.busy / r.records) * 1e6
 
-const runs = { group: [] as Result[], baseline: [] as Result[], perRecord: [] as Result[] }
+const runs = { journal: [] as Result[], group: [] as Result[], ceiling: [] as Result[] }
 for (let round = 0; round < ROUNDS; round++) {
   const records = Array.from({ length: RECORDS }, (_, i) => record(i, `r${round}`))
-  runs.baseline.push(oneTransaction(records))
-  runs.group.push(await concurrent(records))
-  runs.perRecord.push(await concurrent(records.slice(0, PER_RECORD), 1))
+  runs.ceiling.push(await oneTransaction(records))
+  runs.group.push(await groupCommit(records))
+  runs.journal.push(await journalled(records))
 }
 
 const rows = [
-  ['group commit, 64 in flight', runs.group],
-  ['one plain transaction (baseline)', runs.baseline],
-  ['commit per record, 64 in flight', runs.perRecord],
+  ['journal + ingest worker, 64 in flight', runs.journal],
+  ['commit per group of 64 (baseline)', runs.group],
+  ['one transaction (SQLite ceiling)', runs.ceiling],
 ] as const
-console.log(`SQLite recording, WAL + synchronous=FULL, median of ${ROUNDS} rounds`)
-console.log(`${'mode'.padEnd(36)}${'records'.padStart(9)}${'records/s'.padStart(12)}${'commits'.padStart(9)}`)
+console.log(`Durable decision recording, ${RECORDS} records, median of ${ROUNDS} rounds`)
+console.log(`${'mode'.padEnd(40)}${'records/s'.padStart(12)}${'loop µs/record'.padStart(16)}`)
 for (const [name, results] of rows) {
-  const perS = median(results.map(rate))
-  const commits = median(results.map((r) => r.commits))
-  const n = results[0]!.records
-  console.log(
-    `${name.padEnd(36)}${String(n).padStart(9)}${Math.round(perS).toString().padStart(12)}${String(commits).padStart(9)}`,
-  )
+  const perS = Math.round(median(results.map(rate)))
+  const us = median(results.map(loopUs)).toFixed(1)
+  console.log(`${name.padEnd(40)}${String(perS).padStart(12)}${us.padStart(16)}`)
 }
-const group = median(runs.group.map(rate))
-const baseline = median(runs.baseline.map(rate))
-const perRecord = median(runs.perRecord.map(rate))
 const summary = {
-  group_per_s: Math.round(group),
-  baseline_per_s: Math.round(baseline),
-  per_record_per_s: Math.round(perRecord),
-  group_vs_baseline: Math.round((group / baseline) * 100) / 100,
-  records_per_commit: Math.round((RECORDS / median(runs.group.map((r) => r.commits))) * 10) / 10,
+  journal_per_s: Math.round(median(runs.journal.map(rate))),
+  group_per_s: Math.round(median(runs.group.map(rate))),
+  ceiling_per_s: Math.round(median(runs.ceiling.map(rate))),
+  journal_loop_us: Math.round(median(runs.journal.map(loopUs)) * 10) / 10,
+  group_loop_us: Math.round(median(runs.group.map(loopUs)) * 10) / 10,
+  loop_ratio: Math.round((median(runs.journal.map(loopUs)) / median(runs.group.map(loopUs))) * 100) / 100,
 }
 console.log(JSON.stringify(summary))

@@ -23,6 +23,9 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type: {detail}' },
   UNAVAILABLE: { status: 503, message: '{detail}' },
 
+  // ── storage ────────────────────────────────────────────────────────────────
+  STORAGE_JOURNAL: { status: 500, message: 'the journal is damaged at {where}: {detail}' },
+
   // ── rule language: compile time (parse and type-check) ─────────────────────
   CEL_SYNTAX: { status: 400, message: '{detail}' },
   CEL_LIMIT: { status: 400, message: 'expression exceeds the {limit} limit ({actual} > {max})' },

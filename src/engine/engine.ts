@@ -215,7 +215,6 @@ export class Engine {
         receivedAt,
         event: storedEvent(event, pack, this.pseudo),
         decision,
-        features: decision.features,
         featureUpdates: prepared.updates,
         labelOps,
         entities,

@@ -22,7 +22,7 @@ interface Header {
 
 /** A repository whose committed seq can be read in the same turn as the memory state. */
 export interface SyncSeq {
-  committedSeq(): number
+  recordedSeq(): number
 }
 
 export async function saveFeatureSnapshot(
@@ -34,7 +34,7 @@ export async function saveFeatureSnapshot(
   // Taken in one synchronous stretch: commits happen whole within a turn of the event loop, so
   // the state, the committed seq and the not-yet-durable events all describe the same instant.
   const body = store.snapshot()
-  const header: Header = { seq: repository.committedSeq(), unrecorded: unrecorded(), takenAt: Date.now() }
+  const header: Header = { seq: repository.recordedSeq(), unrecorded: unrecorded(), takenAt: Date.now() }
   const head = Buffer.from(`${MAGIC}${JSON.stringify(header)}\n`, 'utf8')
   await writeFileAtomic(path, Buffer.concat([head, body]))
   return header

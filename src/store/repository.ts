@@ -3,9 +3,10 @@
  * labels, list entries and policy versions. The embedded implementation is SQLite; a PostgreSQL
  * one follows the same contract and passes the same test suite (test/store/contract.ts).
  *
- * Durability: `record` resolves only once the decision is committed to stable storage. Writes
- * are group-committed — everything recorded while a commit is in flight goes in the next one —
- * so one fsync serves many decisions, and writes apply in the order they were issued.
+ * Durability: `record` resolves only once the decision is on stable storage. Writes are
+ * group-committed — everything recorded while a sync is in flight goes in the next one — so one
+ * fsync serves many decisions, and writes apply in the order they were issued. A read sees every
+ * write whose promise has resolved.
  *
  * Sequence numbers increase in commit order; they need not be dense and are never reused. A
  * repeated eventId resolves with the decision stored first and applies none of the repeat's
@@ -41,9 +42,8 @@ export interface DecisionRecord {
   readonly receivedAt: number
   /** The event as stored: PII fields already replaced by pseudonyms. */
   readonly event: Readonly<Record<string, unknown>>
+  /** The decision, with the feature values it used (`decision.features`). */
   readonly decision: Decision
-  /** Feature values the decision saw (plain JSON). */
-  readonly features: Readonly<Record<string, unknown>>
   readonly featureUpdates: readonly FeatureUpdate[]
   readonly labelOps: readonly LabelOp[]
   readonly entities: readonly EntityRef[]
@@ -58,7 +58,6 @@ export interface StoredDecision {
   readonly receivedAt: number
   readonly event: Record<string, unknown>
   readonly decision: Decision
-  readonly features: Record<string, unknown>
 }
 
 /** The feature updates of one recorded decision. */

@@ -22,7 +22,6 @@ interface DecisionRow {
   received_at: number
   event: string
   decision: string
-  features: string
 }
 
 interface LabelRow {
@@ -50,7 +49,7 @@ interface PolicyRow {
   source: string
 }
 
-const DECISION_COLUMNS = 'seq, event_id, event_type, event_time, received_at, event, decision, features'
+const DECISION_COLUMNS = 'seq, event_id, event_type, event_time, received_at, event, decision'
 
 export function storedDecision(row: DecisionRow): StoredDecision {
   return {
@@ -61,7 +60,6 @@ export function storedDecision(row: DecisionRow): StoredDecision {
     receivedAt: row.received_at,
     event: JSON.parse(row.event),
     decision: JSON.parse(row.decision),
-    features: JSON.parse(row.features),
   }
 }
 
@@ -93,6 +91,8 @@ export class SqliteReader {
     { seq: number; event_id: string; count: number; updates: string }
   >
   private readonly maxSeq: Database.Statement<[], { seq: number }>
+  private readonly seqOfEvent: Database.Statement<[string], number>
+  private readonly applied: Database.Statement<[], number>
   private readonly allLabels: Database.Statement<[number], LabelRow>
   private readonly entityLabels: Database.Statement<[string, string, number], LabelRow>
   private readonly lists: Database.Statement<[number], ListRow>
@@ -115,6 +115,8 @@ export class SqliteReader {
        WHERE f.seq > ? ORDER BY f.seq LIMIT ?`,
     )
     this.maxSeq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'decisions'")
+    this.seqOfEvent = db.prepare<[string], number>('SELECT seq FROM decisions WHERE event_id = ?').pluck()
+    this.applied = db.prepare<[], number>('SELECT applied_seq FROM journal_state WHERE id = 1').pluck()
     const live = '(expires_at IS NULL OR expires_at > ?)'
     this.allLabels = db.prepare(`SELECT * FROM labels WHERE ${live} ORDER BY entity_type, entity_id, name`)
     this.entityLabels = db.prepare(
@@ -144,8 +146,18 @@ export class SqliteReader {
     return this.after.all(afterSeq, limit).map(storedDecision)
   }
 
+  /** Whether a decision is recorded for the event id (answered from the index alone). */
+  has(eventId: string): boolean {
+    return this.seqOfEvent.get(eventId) !== undefined
+  }
+
   lastSeq(): number {
     return this.maxSeq.get()?.seq ?? 0
+  }
+
+  /** The seq of the last journal line applied to the database. */
+  appliedSeq(): number {
+    return this.applied.get() ?? 0
   }
 
   featureUpdatesAfter(afterSeq: number, limit: number): { batches: FeatureUpdateBatch[]; lastSeq: number } {

@@ -6,14 +6,14 @@
  */
 
 import type Database from 'better-sqlite3'
-import type { DecisionRecord, EntityRef, LabelOp, ListEntry } from './repository.ts'
+import type { EntityRef, LabelOp, ListEntry } from './repository.ts'
+import type { DecisionEntry, WriteEntry } from './writes.ts'
 
 /** Entities per multi-row insert: one statement call covers a typical event's entities. */
 const ENTITY_CHUNK = 8
 
 export class SqliteWriter {
-  private readonly recorded: Database.Statement<[string], number>
-  private readonly insertDecision: Database.Statement<unknown[]>
+  private readonly insertRow: Database.Statement<unknown[]>
   private readonly insertUpdates: Database.Statement<unknown[]>
   /** insertEntities[n - 1] inserts n rows; `entityArgs[n - 1]` is its reused argument array. */
   private readonly insertEntities: Database.Statement<unknown[]>[] = []
@@ -23,12 +23,13 @@ export class SqliteWriter {
   private readonly upsertListEntry: Database.Statement<unknown[]>
   private readonly deleteListEntry: Database.Statement<unknown[]>
   private readonly upsertPolicy: Database.Statement<unknown[]>
+  private readonly setApplied: Database.Statement<[number]>
+  private readonly rewriteApplied: Database.Statement<[]>
 
   constructor(db: Database.Database) {
-    this.recorded = db.prepare<[string], number>('SELECT seq FROM decisions WHERE event_id = ?').pluck()
-    this.insertDecision = db.prepare(
-      `INSERT INTO decisions (event_id, event_type, event_time, received_at, outcome, score, policy_version,
-         event, decision, features)
+    this.insertRow = db.prepare(
+      `INSERT INTO decisions (seq, event_id, event_type, event_time, received_at, outcome, score, policy_version,
+         event, decision)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (event_id) DO NOTHING`,
     )
@@ -57,41 +58,62 @@ export class SqliteWriter {
        ON CONFLICT (version) DO UPDATE
        SET name = excluded.name, files = excluded.files, loaded_at = excluded.loaded_at, source = excluded.source`,
     )
+    this.setApplied = db.prepare('UPDATE journal_state SET applied_seq = ? WHERE id = 1')
+    this.rewriteApplied = db.prepare('UPDATE journal_state SET applied_seq = applied_seq WHERE id = 1')
+  }
+
+  /** Rewrites the high-water mark unchanged: a write for a transaction that only needs to commit. */
+  touchApplied(): void {
+    this.rewriteApplied.run()
+  }
+
+  /** Records that every write up to `seq` is in the database (see journal.ts). */
+  markApplied(seq: number): void {
+    this.setApplied.run(seq)
   }
 
   /**
-   * Inserts a decision with its feature updates, entities and label changes. Returns its seq, or
-   * 0 when the event id is already recorded (then nothing else is written: the event was handled).
+   * Inserts a decision under the seq the repository gave it, with its feature updates, entities
+   * and label changes. Returns false when the event id is already recorded (then nothing else is
+   * written: the event was handled).
    */
-  insertRecord(
-    r: DecisionRecord,
-    eventJson: string,
-    decisionJson: string,
-    featuresJson: string,
-    updatesJson: string | null,
-  ): number {
-    // Looked up first, not left to ON CONFLICT alone: a conflicting insert would still use up
-    // an AUTOINCREMENT seq, leaving a gap and moving lastSeq for a write that stored nothing.
-    if (this.recorded.get(r.eventId) !== undefined) return 0
-    const d = r.decision
-    const info = this.insertDecision.run(
-      r.eventId,
-      r.eventType,
-      r.eventTime,
-      r.receivedAt,
-      d.outcome,
-      d.score,
-      d.policyVersion,
-      eventJson,
-      decisionJson,
-      featuresJson,
+  insertDecision(e: DecisionEntry): boolean {
+    const m = e.meta
+    const info = this.insertRow.run(
+      e.seq,
+      m.eventId,
+      m.eventType,
+      m.eventTime,
+      m.receivedAt,
+      m.outcome,
+      m.score,
+      m.policyVersion,
+      e.event,
+      e.decision,
     )
-    if (info.changes === 0) return 0
-    const seq = Number(info.lastInsertRowid)
-    if (updatesJson !== null) this.insertUpdates.run(seq, r.featureUpdates.length, updatesJson)
-    if (r.entities.length > 0) this.insertEntityRefs(r.entities, seq)
-    if (r.labelOps.length > 0) this.applyLabelOps(r.labelOps)
-    return seq
+    if (info.changes === 0) return false
+    if (e.updates !== null) this.insertUpdates.run(e.seq, m.updateCount, e.updates)
+    if (m.entities.length > 0) this.insertEntityRefs(m.entities, e.seq)
+    if (m.labelOps.length > 0) this.applyLabelOps(m.labelOps)
+    return true
+  }
+
+  /** Applies one write of any kind; returns what the repository method returns (or undefined). */
+  apply(e: WriteEntry): unknown {
+    switch (e.kind) {
+      case 'decision':
+        return this.insertDecision(e)
+      case 'labels':
+        return this.applyLabelOps(e.ops)
+      case 'list-add':
+        return this.addListEntries(e.entries)
+      case 'list-remove':
+        return this.removeListEntries(e.list, e.values)
+      case 'policy': {
+        const v = e.version
+        return this.savePolicyVersion(v.version, v.name, JSON.stringify(v.files), v.loadedAt, v.source)
+      }
+    }
   }
 
   private insertEntityRefs(entities: readonly EntityRef[], seq: number): void {

@@ -1,39 +1,38 @@
 /**
- * The embedded repository: SQLite through better-sqlite3, in WAL mode with synchronous=FULL, so
- * a committed transaction survives kill -9 and power loss. `record()` does not commit per call:
- * writes are group-committed (sqlite-commit.ts) — one transaction, one fsync, per event-loop
- * turn — and each promise resolves only after its batch committed.
+ * The embedded repository: SQLite through better-sqlite3 (WAL mode) behind a write-ahead journal,
+ * with the SQLite writes done by a worker thread. How a decision becomes durable:
  *
- * Why the writes run on the main thread, not in a worker_thread. Both designs were prototyped
- * with the same schema and statements and measured under concurrent load (a file on local disk
- * with ~0.4 ms fsync, 2 cores; medians of 5 interleaved runs of 20,000 decisions):
+ *   record() ─ seq ─ journal line (JSON once) ─ write + fdatasync (thread pool) ─┬─ resolves
+ *                                                                                └─ chunk transferred
+ *                                        to the ingest worker ─ one SQLite transaction per batch
  *
- *   64 in flight                          main thread    worker thread
- *     record only                           22,400/s        18,900/s
- *     + 50 µs of decision CPU each           9,700/s         6,300/s
- *   open-loop arrivals, 20 µs CPU each
- *     at 5,000/s: p50 latency                 3.7 ms          9.4 ms
- *     saturated: throughput                 ~14,000/s       ~13,000/s (noisy, no clear winner)
+ * The journal is the durability point (journal.ts): one sequential append and one fdatasync per
+ * group of writes, off the event loop. SQLite is built from the journal by the ingest worker
+ * (sqlite-worker.ts) in large transactions with synchronous=NORMAL, so B-tree inserts, WAL writes
+ * and checkpoints never stall requests. Journal segments are deleted only after a
+ * synchronous=FULL commit has made their rows durable in SQLite. On open, the journal lines after
+ * `journal_state.applied_seq` are applied, so a crash loses nothing that was acknowledged.
  *
- * The expensive per-record work — JSON.stringify of event, decision and features — happens on
- * the main thread either way; a worker adds a structured clone of those strings and two message
- * hops per batch, and with the requests of a batch all waiting on the same commit there is
- * little left to overlap. (A worker also needs a JavaScript bootstrap that registers tsx: Node 20
- * workers do not inherit the loader.) What the worker does buy is an event loop that keeps running during
- * the fsync (with 64 in flight and no other work, event-loop delay p99 4.9 ms vs 16.9 ms); if a
- * slow disk makes that matter, GroupCommit can move behind a MessagePort unchanged — the queue,
- * the batch semantics and the statements stay as they are. bench/store.ts measures the chosen
- * design against a one-transaction baseline (`node --import tsx bench/store.ts`).
+ * Reads run on this thread's own connection and see every write whose promise resolved:
+ * decision(id) also looks at the decisions not yet applied; other reads first wait for the worker
+ * to apply everything posted. A decision may be visible a moment before its promise resolves,
+ * never after. Writes other than decisions (labels, lists, policy versions) take the same path
+ * and resolve once journalled and applied.
  *
- * Reads run synchronously on the same connection, so a read after `record()` resolved sees it.
+ * An in-memory database (':memory:') has no journal and no worker (a connection cannot be shared
+ * across threads): each loop turn's writes are applied in one transaction on this thread, and that
+ * commit resolves them.
+ *
  * One process owns a database file for writing; others may read it (WAL readers never block).
  */
 
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { BulwarkError } from '../core/errors.ts'
-import type { FeatureUpdate } from '../features/types.ts'
 import {
   checkLabelOp,
   checkListEntry,
@@ -42,6 +41,7 @@ import {
   checkRecord,
   pageSize,
 } from './checks.ts'
+import { Journal } from './journal.ts'
 import { migrateSqlite } from './migrations/sqlite.ts'
 import type {
   DecisionRecord,
@@ -54,85 +54,417 @@ import type {
   Repository,
   StoredDecision,
 } from './repository.ts'
-import { GroupCommit, PendingWrite } from './sqlite-commit.ts'
+import { Applier, ApplyError, type Results } from './sqlite-apply.ts'
 import { SqliteReader } from './sqlite-reader.ts'
-import { SqliteWriter } from './sqlite-writer.ts'
+import type { FromWorker, ToWorker, WorkerOptions } from './sqlite-worker.ts'
+import {
+  type DecisionEntry,
+  decisionEntry,
+  decisionLine,
+  journalLine,
+  type OtherEntry,
+  parseJournalLine,
+  type WriteEntry,
+} from './writes.ts'
 
 export interface SqliteOptions {
-  /** Most writes in one transaction; a longer queue is committed over several loop turns. */
+  /** Most writes in one SQLite transaction. */
   readonly maxBatch?: number
   /** How long to wait for another process's lock before failing, in ms. */
   readonly busyTimeoutMs?: number
+  /** Journal segment size in bytes (tests make it small to exercise trimming). */
+  readonly journalSegmentBytes?: number
+  /** false: no ingest worker, everything stays in the journal until the next open (recovery tests). */
+  readonly ingest?: boolean
+}
+
+/** Decisions waiting for the worker beyond which record() also waits for it (bounds memory). */
+const MAX_UNAPPLIED = 50_000
+
+/** The worker is TypeScript: a tiny bootstrap registers tsx in the worker, then imports it. */
+const WORKER_BOOT = `const { workerData } = require('node:worker_threads')
+import(workerData.tsx).then((tsx) => { tsx.register(); return import(workerData.entry) })`
+
+/** The URL of tsx's ESM API (its `import` export; `import.meta.resolve` is not there under Vitest). */
+function tsxApi(): string {
+  const pkg = createRequire(import.meta.url).resolve('tsx/package.json')
+  const exports = JSON.parse(readFileSync(pkg, 'utf8')).exports as Record<
+    string,
+    { import: { default: string } }
+  >
+  return pathToFileURL(join(dirname(pkg), exports['./esm/api']!.import.default)).href
 }
 
 function closedError(): BulwarkError {
   return new BulwarkError('INTERNAL', { detail: 'the repository is closed' })
 }
 
+function commitError(message: string, journalled: boolean): BulwarkError {
+  const after = journalled ? ' (journalled writes are kept and applied once the database accepts them)' : ''
+  return new BulwarkError('INTERNAL', { detail: `storage commit failed: ${message}${after}` })
+}
+
+/** A decision recorded but not yet applied to SQLite. */
+interface Unapplied {
+  readonly stored: StoredDecision
+  promise: Promise<StoredDecision>
+  /** In memory, the commit settles the promise. */
+  resolve(stored: StoredDecision): void
+  reject(err: unknown): void
+}
+
+interface Waiter<T> {
+  resolve(value: T): void
+  reject(err: unknown): void
+}
+
+function storedFrom(r: DecisionRecord, seq: number): StoredDecision {
+  return {
+    seq,
+    eventId: r.eventId,
+    eventType: r.eventType,
+    eventTime: r.eventTime,
+    receivedAt: r.receivedAt,
+    event: r.event as Record<string, unknown>,
+    decision: r.decision,
+  }
+}
+
+function noop(): void {}
+
+const NEVER = new Promise<never>(noop)
+
 export class SqliteRepository implements Repository {
   readonly path: string
   private readonly db: Database.Database
-  private readonly maxBatch: number
+  private readonly options: Required<Omit<SqliteOptions, 'journalSegmentBytes'>>
+  private readonly journal: Journal | undefined
   private reader: SqliteReader | undefined = undefined
-  private writer: SqliteWriter | undefined = undefined
-  private commit: GroupCommit | undefined = undefined
+  /** In memory: applies writes on this thread. */
+  private applier: Applier | undefined = undefined
+  /** On disk: the ingest worker. */
+  private worker: Worker | undefined = undefined
+  private workerCommits = 0
+  /** The highest seq handed out, and the highest the database holds (as the worker reported). */
+  private seq = 0
+  private appliedSeq = 0
+  /** In memory: writes waiting for this turn's transaction. */
+  private outbox: WriteEntry[] = []
+  private readonly unapplied: Unapplied[] = []
+  private readonly byEventId = new Map<string, Unapplied>()
+  /** Writes other than decisions waiting to be applied, by seq, in seq order. */
+  private readonly writeWaiters = new Map<number, Waiter<unknown>>()
+  private readonly calls = new Map<number, Waiter<void>>()
+  /** Reads waiting for the database to reach a seq. */
+  private seqWaiters: { seq: number; waiter: Waiter<void> }[] = []
+  private nextCall = 1
+  private trimming = false
+  private timer: NodeJS.Immediate | undefined = undefined
+  /** Event ids decision() just found absent: record() need not look them up again. */
+  private readonly checkedAbsent = new Set<string>()
+  private readonly flushNow = () => this.flush()
+  /** Set while the database refuses writes (cleared when a batch commits again). */
+  private failure: BulwarkError | undefined = undefined
   private closed = false
 
   constructor(path: string, options: SqliteOptions = {}) {
     this.path = path
-    this.maxBatch = options.maxBatch ?? 4096
-    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true })
-    this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 })
+    this.options = {
+      maxBatch: options.maxBatch ?? 4096,
+      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+      ingest: options.ingest ?? true,
+    }
+    const inMemory = path === ':memory:' || path === ''
+    if (!inMemory) mkdirSync(dirname(path), { recursive: true })
+    this.db = new Database(path, { timeout: this.options.busyTimeoutMs })
     this.db.pragma('journal_mode = WAL')
-    this.db.pragma('synchronous = FULL')
+    this.db.pragma(inMemory ? 'synchronous = OFF' : 'synchronous = NORMAL')
     this.db.pragma('foreign_keys = OFF')
     this.db.pragma('temp_store = MEMORY')
+    this.journal = inMemory
+      ? undefined
+      : new Journal(`${path}.journal.d`, {
+          segmentBytes: options.journalSegmentBytes,
+          onDurable: (chunk) =>
+            this.worker?.postMessage({ op: 'apply', chunk } satisfies ToWorker, [
+              chunk.buffer as ArrayBuffer,
+            ]),
+        })
   }
 
-  /** Transactions committed by this instance (a group commit counts once). */
+  /** SQLite transactions committed for writes (a batch counts once). */
   get commits(): number {
-    return this.commit?.commits ?? 0
+    return this.applier?.commits ?? this.workerCommits
   }
 
   async migrate(): Promise<void> {
     if (this.closed) throw closedError()
+    if (this.reader !== undefined) return
     migrateSqlite(this.db)
-    if (this.commit === undefined) {
-      this.reader = new SqliteReader(this.db)
-      this.writer = new SqliteWriter(this.db)
-      this.commit = new GroupCommit(this.db, this.writer, this.reader, this.maxBatch)
+    const reader = new SqliteReader(this.db)
+    if (this.journal === undefined) {
+      this.applier = new Applier(this.db, this.options.maxBatch)
+    } else {
+      this.recover(reader, this.journal)
+      this.db.pragma('query_only = ON')
+      if (this.options.ingest) this.startWorker()
     }
+    this.appliedSeq = Math.max(reader.appliedSeq(), reader.lastSeq())
+    this.seq = this.appliedSeq
+    this.reader = reader
+  }
+
+  /** Applies the journal lines the database lacks, makes them durable, then starts a fresh journal. */
+  private recover(reader: SqliteReader, journal: Journal): void {
+    const applier = new Applier(this.db, this.options.maxBatch)
+    const applied = reader.appliedSeq()
+    let chunk: WriteEntry[] = []
+    for (const { line, where } of journal.replay()) {
+      const entry = parseJournalLine(line, where)
+      if (entry.seq <= applied) continue
+      chunk.push(entry)
+      if (chunk.length === this.options.maxBatch) {
+        applier.apply(chunk)
+        chunk = []
+      }
+    }
+    if (chunk.length > 0) applier.apply(chunk)
+    applier.barrier()
+    journal.start()
+  }
+
+  private startWorker(): void {
+    const data: WorkerOptions & { tsx: string; entry: string } = {
+      tsx: tsxApi(),
+      entry: new URL('./sqlite-worker.ts', import.meta.url).href,
+      path: this.path,
+      maxBatch: this.options.maxBatch,
+      busyTimeoutMs: this.options.busyTimeoutMs,
+    }
+    const worker = new Worker(WORKER_BOOT, { eval: true, workerData: data })
+    worker.unref()
+    worker.on('message', (m: FromWorker) => this.fromWorker(m))
+    worker.on('error', (err) => this.workerGone(err.message))
+    worker.on('exit', (code) => {
+      if (!this.closed) this.workerGone(`exited with code ${code}`)
+    })
+    this.worker = worker
+  }
+
+  private workerGone(why: string): void {
+    this.failure = new BulwarkError('UNAVAILABLE', {
+      detail: `the storage worker stopped: ${why} (journalled writes are applied at the next start)`,
+    })
+    this.worker = undefined
+    this.failWaiters(this.failure)
+    for (const [id, call] of this.calls) {
+      this.calls.delete(id)
+      call.reject(this.failure)
+    }
+  }
+
+  private fromWorker(m: FromWorker): void {
+    switch (m.op) {
+      case 'applied':
+        this.workerCommits = m.commits
+        this.failure = undefined
+        this.applied(m.seq, m.results)
+        if (this.journal!.trimmable(m.seq) && !this.trimming) {
+          this.trimming = true
+          this.call('barrier')
+            .then(() => this.journal!.trim(m.seq))
+            .catch(noop)
+            .finally(() => {
+              this.trimming = false
+            })
+        }
+        return
+      case 'failed':
+        this.failure = commitError(m.message, true)
+        this.failWaiters(this.failure)
+        return
+      case 'done': {
+        const call = this.calls.get(m.id)
+        this.calls.delete(m.id)
+        if (m.error === undefined) call?.resolve()
+        else call?.reject(commitError(m.error, true))
+        return
+      }
+    }
+  }
+
+  /** Everything up to `seq` is in the database: release decisions, resolve waiting writes. */
+  private applied(seq: number, results: Results): void {
+    this.appliedSeq = seq
+    let n = 0
+    while (n < this.unapplied.length && this.unapplied[n]!.stored.seq <= seq) {
+      const u = this.unapplied[n++]!
+      this.byEventId.delete(u.stored.eventId)
+      u.resolve(u.stored)
+    }
+    if (n > 0) this.unapplied.splice(0, n)
+    if (this.seqWaiters.length > 0) {
+      const waiting = this.seqWaiters
+      this.seqWaiters = waiting.filter((w) => w.seq > seq)
+      for (const w of waiting) if (w.seq <= seq) w.waiter.resolve()
+    }
+    if (this.writeWaiters.size === 0) return
+    const byResult = new Map(results)
+    for (const [s, waiter] of this.writeWaiters) {
+      if (s > seq) break
+      this.writeWaiters.delete(s)
+      waiter.resolve(byResult.get(s))
+    }
+  }
+
+  /** Rejects the writes other than decisions that wait for the database (they stay journalled). */
+  private failWaiters(err: BulwarkError): void {
+    for (const [s, waiter] of this.writeWaiters) {
+      this.writeWaiters.delete(s)
+      waiter.reject(err)
+    }
+    const waiting = this.seqWaiters
+    this.seqWaiters = []
+    for (const w of waiting) w.waiter.reject(err)
+  }
+
+  private call(op: 'retry' | 'barrier' | 'close'): Promise<void> {
+    const worker = this.worker
+    if (worker === undefined) return Promise.reject(this.failure ?? closedError())
+    const id = this.nextCall++
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject })
+      worker.postMessage({ op, id } satisfies ToWorker)
+    })
   }
 
   record(r: DecisionRecord): Promise<StoredDecision> {
-    const commit = this.commit
-    if (commit === undefined || this.closed) return Promise.reject(this.unavailable())
-    const p = new PendingWrite()
+    const reader = this.reader
+    if (reader === undefined || this.closed) return Promise.reject(this.unavailable())
+    const queued = this.byEventId.get(r.eventId)
+    if (queued !== undefined) return queued.promise
+    const seq = this.seq + 1
+    let line = ''
+    let entry: DecisionEntry | undefined
     try {
       checkRecord(r)
-      p.eventJson = JSON.stringify(r.event)
-      p.decisionJson = JSON.stringify(r.decision)
-      p.featuresJson = JSON.stringify(r.features)
-      p.updatesJson = r.featureUpdates.length > 0 ? JSON.stringify(r.featureUpdates) : null
+      if (!this.checkedAbsent.delete(r.eventId) && reader.has(r.eventId)) {
+        return Promise.resolve(reader.decision(r.eventId)!)
+      }
+      if (this.journal === undefined) entry = decisionEntry(r, seq)
+      else line = decisionLine(r, seq)
     } catch (err) {
       return Promise.reject(err)
     }
-    p.record = r
-    return commit.enqueue<StoredDecision>(p)
+    this.seq = seq
+    const u: Unapplied = { stored: storedFrom(r, seq), promise: NEVER, resolve: noop, reject: noop }
+    if (this.journal === undefined) {
+      u.promise = new Promise<StoredDecision>((resolve, reject) => {
+        u.resolve = resolve
+        u.reject = reject
+      })
+      this.outbox.push(entry!)
+      this.schedule()
+    } else {
+      const durable = this.journal.append(line, seq).then(() => u.stored)
+      // Far behind the worker: also wait for it, so memory stays bounded under overload.
+      u.promise =
+        this.unapplied.length < MAX_UNAPPLIED ? durable : durable.then((s) => this.sync().then(() => s))
+    }
+    this.unapplied.push(u)
+    this.byEventId.set(r.eventId, u)
+    return u.promise
+  }
+
+  /** In memory: applies the outbox at the next loop turn (one transaction for the turn's writes). */
+  private schedule(): void {
+    this.timer ??= setImmediate(this.flushNow)
+  }
+
+  private flush(): void {
+    if (this.timer !== undefined) clearImmediate(this.timer)
+    this.timer = undefined
+    const entries = this.outbox
+    if (entries.length === 0) return
+    this.outbox = []
+    this.applyHere(entries)
+  }
+
+  /** In memory: applies entries; a failed transaction's writes are rejected and dropped. */
+  private applyHere(entries: WriteEntry[]): void {
+    let rest = entries
+    while (rest.length > 0) {
+      const results: Results = []
+      try {
+        this.applier!.apply(rest, results)
+        this.applied(rest[rest.length - 1]!.seq, results)
+        return
+      } catch (err) {
+        const done = err instanceof ApplyError ? err.applied : 0
+        if (done > 0) this.applied(rest[done - 1]!.seq, results)
+        const failed = rest.slice(done, done + this.options.maxBatch)
+        const failure = commitError(err instanceof Error ? err.message : String(err), false)
+        for (const e of failed) this.drop(e, failure)
+        rest = rest.slice(done + failed.length)
+      }
+    }
+  }
+
+  private drop(e: WriteEntry, failure: BulwarkError): void {
+    if (e.kind === 'decision') {
+      const i = this.unapplied.findIndex((u) => u.stored.seq === e.seq)
+      const [u] = this.unapplied.splice(i, 1)
+      this.byEventId.delete(e.meta.eventId)
+      u?.reject(failure)
+    } else {
+      this.writeWaiters.get(e.seq)?.reject(failure)
+      this.writeWaiters.delete(e.seq)
+    }
+  }
+
+  /** Resolves once the database holds every write issued so far. */
+  private sync(): Promise<void> {
+    if (this.journal === undefined) {
+      this.flush()
+      return Promise.resolve()
+    }
+    // While the database refuses writes, a read asks the worker to try again now.
+    if (this.failure !== undefined) return this.call('retry').then(() => this.sync())
+    if (this.appliedSeq >= this.seq) return Promise.resolve()
+    const seq = this.seq
+    return new Promise((resolve, reject) => this.seqWaiters.push({ seq, waiter: { resolve, reject } }))
+  }
+
+  /** The reader, once every acknowledged write is in the database. */
+  private async read(): Promise<SqliteReader> {
+    const reader = this.reader
+    if (reader === undefined || this.closed) throw this.unavailable()
+    await this.sync()
+    return reader
   }
 
   async decision(eventId: string): Promise<StoredDecision | undefined> {
-    return this.read().decision(eventId)
+    const reader = this.reader
+    if (reader === undefined || this.closed) throw this.unavailable()
+    const found = this.byEventId.get(eventId)?.stored ?? reader.decision(eventId)
+    if (found === undefined) {
+      // Bounded: cleared whole when full. Sound because only this repository writes decisions.
+      if (this.checkedAbsent.size >= 10_000) this.checkedAbsent.clear()
+      this.checkedAbsent.add(eventId)
+    }
+    return found
   }
 
   async decisionsForEntity(entity: EntityRef, limit: number): Promise<StoredDecision[]> {
     const n = pageSize(limit)
-    return n === 0 ? [] : this.read().decisionsForEntity(entity, n)
+    const reader = await this.read()
+    return n === 0 ? [] : reader.decisionsForEntity(entity, n)
   }
 
   async decisionsAfter(afterSeq: number, limit: number): Promise<StoredDecision[]> {
     const n = pageSize(limit)
-    return n === 0 ? [] : this.read().decisionsAfter(afterSeq, n)
+    const reader = await this.read()
+    return n === 0 ? [] : reader.decisionsAfter(afterSeq, n)
   }
 
   async featureUpdatesAfter(
@@ -140,82 +472,123 @@ export class SqliteRepository implements Repository {
     limit: number,
   ): Promise<{ batches: FeatureUpdateBatch[]; lastSeq: number }> {
     const n = pageSize(limit)
-    const reader = this.read()
+    const reader = await this.read()
     return n === 0 ? { batches: [], lastSeq: afterSeq } : reader.featureUpdatesAfter(afterSeq, n)
   }
 
   async lastSeq(): Promise<number> {
-    return this.committedSeq()
+    return (await this.read()).lastSeq()
   }
 
   /**
-   * The highest committed seq, read synchronously: commits happen whole within one turn of the
-   * event loop, so a caller can pair this with other state taken in the same turn (snapshots).
+   * The highest seq handed to a decision so far, read synchronously: every decision at or below
+   * it has been passed to record(), so its feature updates are in memory. A feature snapshot
+   * pairs this with the memory state taken in the same turn (service/snapshots.ts).
    */
-  committedSeq(): number {
-    return this.read().lastSeq()
+  recordedSeq(): number {
+    if (this.reader === undefined || this.closed) throw this.unavailable()
+    return this.seq
   }
 
   applyLabelOps(ops: readonly LabelOp[]): Promise<void> {
     return this.write(
       () => ops.forEach(checkLabelOp),
-      (w) => w.applyLabelOps(ops),
+      (seq) => ({ kind: 'labels', seq, ops }),
     )
   }
 
   async labels(now: number): Promise<LabelRecord[]> {
-    return this.read().labels(now)
+    return (await this.read()).labels(now)
   }
 
   async labelsFor(entity: EntityRef, now: number): Promise<LabelRecord[]> {
-    return this.read().labelsFor(entity, now)
+    return (await this.read()).labelsFor(entity, now)
   }
 
   addListEntries(entries: readonly ListEntry[]): Promise<void> {
     return this.write(
       () => entries.forEach(checkListEntry),
-      (w) => w.addListEntries(entries),
+      (seq) => ({ kind: 'list-add', seq, entries }),
     )
   }
 
   removeListEntries(list: string, values: readonly string[]): Promise<number> {
     return this.write(
       () => checkListRemoval(list, values),
-      (w) => w.removeListEntries(list, values),
+      (seq) => ({ kind: 'list-remove', seq, list, values }),
     )
   }
 
   async listEntries(now: number): Promise<ListEntry[]> {
-    return this.read().listEntries(now)
+    return (await this.read()).listEntries(now)
   }
 
   savePolicyVersion(v: PolicyVersionRecord): Promise<void> {
-    let files = ''
     return this.write(
-      () => {
-        checkPolicyVersion(v)
-        files = JSON.stringify(v.files)
-      },
-      (w) => w.savePolicyVersion(v.version, v.name, files, v.loadedAt, v.source),
+      () => checkPolicyVersion(v),
+      (seq) => ({ kind: 'policy', seq, version: v }),
     )
   }
 
   async policyVersions(limit: number): Promise<Omit<PolicyVersionRecord, 'files'>[]> {
     const n = pageSize(limit)
-    return n === 0 ? [] : this.read().policyVersions(n)
+    const reader = await this.read()
+    return n === 0 ? [] : reader.policyVersions(n)
   }
 
   async policyVersion(version: string): Promise<PolicyVersionRecord | undefined> {
-    return this.read().policyVersion(version)
+    return (await this.read()).policyVersion(version)
   }
 
-  /** Commits every queued write (their promises resolve), then closes. Idempotent. */
+  /**
+   * A write other than a decision: `check` runs first, so bad input rejects alone; then it is
+   * journalled and applied in order with the decisions, and resolves once both are done.
+   */
+  private write<T>(check: () => void, entryOf: (seq: number) => OtherEntry): Promise<T> {
+    if (this.reader === undefined || this.closed) return Promise.reject(this.unavailable())
+    try {
+      check()
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    if (this.failure !== undefined) return Promise.reject(this.failure)
+    const entry = entryOf(++this.seq)
+    const applied = new Promise<unknown>((resolve, reject) => {
+      this.writeWaiters.set(entry.seq, { resolve, reject })
+    })
+    if (this.journal === undefined) {
+      this.outbox.push(entry)
+      this.schedule()
+      return applied as Promise<T>
+    }
+    const durable = this.journal.append(journalLine(entry), entry.seq)
+    return Promise.all([applied, durable]).then(([result]) => result as T)
+  }
+
+  /**
+   * Waits for journal appends in flight, applies everything queued, makes it durable in SQLite
+   * and closes; the journal is deleted once the database holds all of it. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    let complete = false
     try {
-      this.commit?.flushAll()
+      if (this.journal !== undefined) {
+        // Every line appended is then written and handed to the worker, which applies it on close.
+        await this.journal.settled()
+        if (this.worker !== undefined) await this.call('close')
+      } else {
+        this.flush()
+      }
+      complete = this.reader !== undefined
     } finally {
+      if (this.worker !== undefined) {
+        const worker = this.worker
+        this.worker = undefined
+        await worker.terminate()
+      }
+      this.journal?.close(complete)
       this.db.close()
     }
   }
@@ -223,25 +596,5 @@ export class SqliteRepository implements Repository {
   private unavailable(): BulwarkError {
     if (this.closed) return closedError()
     return new BulwarkError('INTERNAL', { detail: 'the repository is not ready: call migrate() first' })
-  }
-
-  private read(): SqliteReader {
-    if (this.reader === undefined || this.closed) throw this.unavailable()
-    return this.reader
-  }
-
-  /** Queues a write other than a decision; `check` runs first, so bad input rejects alone. */
-  private write<T>(check: () => void, apply: (w: SqliteWriter) => T): Promise<T> {
-    const commit = this.commit
-    const writer = this.writer
-    if (commit === undefined || writer === undefined || this.closed) return Promise.reject(this.unavailable())
-    try {
-      check()
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    const p = new PendingWrite()
-    p.apply = () => apply(writer)
-    return commit.enqueue<T>(p)
   }
 }

@@ -45,7 +45,6 @@ function expectStored(stored: StoredDecision, r: DecisionRecord): void {
     receivedAt: r.receivedAt,
     event: r.event,
     decision: r.decision,
-    features: r.features,
   })
 }
 
@@ -108,7 +107,6 @@ export function repositoryContract(name: string, open: () => Promise<Repository>
           featureUpdates: [],
           labelOps: [],
           entities: [],
-          features: {},
           event: {},
         })
         const stored = await repo.record(r)

@@ -63,7 +63,6 @@ export function decisionRecord(i: number, overrides: Partial<DecisionRecord> = {
       flag: false,
     },
     decision,
-    features,
     featureUpdates: [
       { id: 'signups_per_device_1h#a1', key: `device-${i % 4}`, time: T0 + i * 1000 },
       { id: 'accounts_per_ip_24h#b2', key: '203.0.113.7', time: T0 + i * 1000, value: `user-${i}` },

@@ -7,7 +7,7 @@
  */
 
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,6 +16,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { openRepository } from '../../src/store/index.ts'
 import { MIGRATIONS } from '../../src/store/migrations/sqlite.ts'
 import { SqliteRepository } from '../../src/store/sqlite.ts'
+import { decisionEntry, journalLine } from '../../src/store/writes.ts'
 import { repositoryContract } from './contract.ts'
 import { decisionRecord, T0 } from './records.ts'
 
@@ -39,17 +40,18 @@ describe('SqliteRepository', () => {
     for (const repo of opened.splice(0)) await repo.close()
   })
 
-  describe('group commit', () => {
-    it('commits records issued together in one transaction, seqs in call order', async () => {
+  describe('batching', () => {
+    it('applies decisions recorded together in one transaction, seqs in call order', async () => {
       const repo = await open()
       const before = repo.commits
       const stored = await Promise.all(Array.from({ length: 500 }, (_, i) => repo.record(decisionRecord(i))))
+      expect(await repo.lastSeq()).toBe(500)
       expect(repo.commits - before).toBe(1)
       const first = stored[0]!.seq
       expect(stored.map((s) => s.seq)).toEqual(stored.map((_, i) => first + i))
     })
 
-    it('shares a commit between records issued in the same loop turn from different callers', async () => {
+    it('shares a transaction between records issued in the same loop turn from different callers', async () => {
       const repo = await open()
       const callers = Array.from({ length: 32 }, async (_, c) => {
         for (let k = 0; k < 10; k++) await repo.record(decisionRecord(c * 10 + k))
@@ -62,36 +64,45 @@ describe('SqliteRepository', () => {
     it('splits a queue longer than maxBatch over several transactions', async () => {
       const repo = await open(freshPath(), { maxBatch: 100 })
       const stored = await Promise.all(Array.from({ length: 450 }, (_, i) => repo.record(decisionRecord(i))))
+      await repo.lastSeq()
       expect(repo.commits).toBe(5)
       expect(new Set(stored.map((s) => s.seq)).size).toBe(450)
     })
 
-    it('rejects every write of a batch whose transaction fails, stores none, then carries on', async () => {
+    it('in memory: rejects every decision of a batch whose transaction fails, stores none, then carries on', async () => {
+      const repo = await open(':memory:')
+      // biome-ignore lint/complexity/useLiteralKeys: the connection is private; the test injects a failure
+      repo['db'].exec(`CREATE TRIGGER fail AFTER INSERT ON decisions WHEN NEW.event_id = 'evt-3'
+        BEGIN SELECT RAISE(ABORT, 'injected failure'); END`)
+      const results = await Promise.allSettled([1, 2, 3, 4].map((i) => repo.record(decisionRecord(i))))
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected'])
+      expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/commit failed.*injected failure/)
+      expect(await repo.decisionsAfter(0, 10)).toEqual([])
+      // biome-ignore lint/complexity/useLiteralKeys: as above
+      repo['db'].exec('DROP TRIGGER fail')
+      const ok = await Promise.all([1, 2, 3].map((i) => repo.record(decisionRecord(i))))
+      expect((await repo.decisionsAfter(0, 10)).map((d) => d.eventId)).toEqual(ok.map((s) => s.eventId))
+    })
+
+    it('on disk: keeps journalled decisions when SQLite refuses them, reports it on reads, applies them later', async () => {
       const path = freshPath()
       const repo = await open(path)
       const other = new Database(path)
       other.exec(`CREATE TRIGGER fail AFTER INSERT ON decisions WHEN NEW.event_id = 'evt-3'
         BEGIN SELECT RAISE(ABORT, 'injected failure'); END`)
-      const results = await Promise.allSettled([
-        ...[1, 2, 3, 4].map((i) => repo.record(decisionRecord(i))),
+      // Durable in the journal, so acknowledged even though SQLite cannot take them yet.
+      const stored = await Promise.all([1, 2, 3, 4].map((i) => repo.record(decisionRecord(i))))
+      await expect(repo.decisionsAfter(0, 10)).rejects.toThrow(/commit failed.*injected failure/)
+      await expect(
         repo.applyLabelOps([
           { op: 'set', entity: { type: 'actor', id: 'a' }, name: 'x', source: 'api', time: T0 },
         ]),
-      ])
-      expect(results.map((r) => r.status)).toEqual([
-        'rejected',
-        'rejected',
-        'rejected',
-        'rejected',
-        'rejected',
-      ])
-      expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/commit failed.*injected failure/)
-      expect(await repo.decisionsAfter(0, 10)).toEqual([])
-      expect(await repo.labels(T0)).toEqual([])
+      ).rejects.toThrow(/injected failure/)
+      expect(await repo.decision('evt-3')).toEqual(stored[2])
       other.exec('DROP TRIGGER fail')
       other.close()
-      const ok = await Promise.all([1, 2, 3].map((i) => repo.record(decisionRecord(i))))
-      expect((await repo.decisionsAfter(0, 10)).map((d) => d.eventId)).toEqual(ok.map((s) => s.eventId))
+      expect(await repo.decisionsAfter(0, 10)).toEqual(stored)
+      expect(await repo.labels(T0)).toEqual([])
     })
 
     it('applies writes in the order they were issued', async () => {
@@ -164,7 +175,8 @@ describe('SqliteRepository', () => {
       expect(await again.labels(T0)).toHaveLength(1)
       expect(await again.listEntries(T0)).toHaveLength(1)
       expect(await again.policyVersion('v1')).toEqual(policy)
-      expect((await again.record(decisionRecord(100))).seq).toBe(41)
+      // The three other writes took seqs 41-43 (seqs need not be dense, only increasing).
+      expect((await again.record(decisionRecord(100))).seq).toBe(44)
     })
 
     it('never reuses a seq, even after the newest decisions are deleted', async () => {
@@ -177,11 +189,10 @@ describe('SqliteRepository', () => {
       expect((await repo.record(decisionRecord(9))).seq).toBe(4)
     })
 
-    it('keeps every record whose promise resolved when the process is killed with SIGKILL', async () => {
-      const path = freshPath()
+    async function killMidStream(path: string, args: string[]): Promise<string[]> {
       const root = fileURLToPath(new URL('../..', import.meta.url))
       const script = fileURLToPath(new URL('./fixtures/record-until-killed.ts', import.meta.url))
-      const child = spawn(process.execPath, ['--import', 'tsx', script, path], {
+      const child = spawn(process.execPath, ['--import', 'tsx', script, path, ...args], {
         cwd: root,
         stdio: ['pipe', 'pipe', 'inherit'],
       })
@@ -201,11 +212,118 @@ describe('SqliteRepository', () => {
       expect(ended.signal).toBe('SIGKILL')
       expect(printed.length).toBeGreaterThanOrEqual(1000)
       expect(existsSync(path)).toBe(true)
+      return printed
+    }
 
+    it('keeps every record whose promise resolved when the process is killed with SIGKILL', async () => {
+      const path = freshPath()
+      const printed = await killMidStream(path, [])
       const repo = await open(path)
       const ids = new Set((await repo.decisionsAfter(0, 1_000_000)).map((d) => d.eventId))
       const missing = printed.filter((id) => !ids.has(id))
       expect(missing).toEqual([])
+    })
+
+    it('recovers from the journal alone decisions that SQLite never saw', async () => {
+      const path = freshPath()
+      const printed = await killMidStream(path, ['--journal-only'])
+      const raw = new Database(path, { readonly: true })
+      expect(raw.prepare('SELECT count(*) FROM decisions').pluck().get()).toBe(0)
+      raw.close()
+
+      const repo = await open(path)
+      const recovered = await repo.decisionsAfter(0, 1_000_000)
+      const ids = new Set(recovered.map((d) => d.eventId))
+      expect(printed.filter((id) => !ids.has(id))).toEqual([])
+      expect(await repo.decision(printed[0]!)).toMatchObject({ eventId: printed[0], seq: 1 })
+      // Recovered rows are durable in SQLite, so the old segments are gone.
+      expect(readdirSync(`${path}.journal.d`)).toHaveLength(1)
+      expect((await repo.record(decisionRecord(999_999))).seq).toBe(recovered.at(-1)!.seq + 1)
+    })
+  })
+
+  describe('journal', () => {
+    it('deletes journal segments once SQLite holds their lines durably', async () => {
+      const path = freshPath()
+      const repo = await open(path, { journalSegmentBytes: 16 * 1024 })
+      for (let wave = 0; wave < 20; wave++) {
+        await Promise.all(Array.from({ length: 20 }, (_, i) => repo.record(decisionRecord(wave * 20 + i))))
+        await repo.lastSeq()
+      }
+      expect(readdirSync(`${path}.journal.d`).length).toBeLessThanOrEqual(2)
+      await repo.close()
+      expect(readdirSync(`${path}.journal.d`)).toEqual([])
+    })
+
+    it('applies every kind of journal line on open, skipping lines the database already has', async () => {
+      const path = freshPath()
+      const first = await open(path)
+      const kept = await first.record(decisionRecord(1))
+      await first.close()
+      const record = decisionRecord(2, { labelOps: [] })
+      const op = {
+        op: 'set',
+        entity: { type: 'actor', id: 'a' },
+        name: 'x',
+        source: 'api',
+        time: T0,
+      } as const
+      const policy = { version: 'v9', name: 'p', files: { 'a.yaml': 'x: 1' }, loadedAt: T0, source: 'api' }
+      const lines = [
+        journalLine(decisionEntry(decisionRecord(1, { eventId: 'evt-old' }), 1)),
+        journalLine({ kind: 'labels', seq: 2, ops: [op] }),
+        journalLine({
+          kind: 'list-add',
+          seq: 3,
+          entries: [
+            { list: 'l', value: 'v1', source: 'api', addedAt: T0 },
+            { list: 'l', value: 'v2', source: 'api', addedAt: T0 },
+          ],
+        }),
+        journalLine({ kind: 'list-remove', seq: 4, list: 'l', values: ['v1'] }),
+        journalLine(decisionEntry(record, 5)),
+        journalLine({ kind: 'policy', seq: 6, version: policy }),
+      ]
+      writeFileSync(join(`${path}.journal.d`, '00000002.log'), `${lines.join('\n')}\n`)
+      const repo = await open(path)
+      const { featureUpdates: _u, labelOps: _l, entities: _e, ...stored } = record
+      expect(await repo.decisionsAfter(0, 10)).toEqual([kept, { ...stored, seq: 5 }])
+      expect(await repo.featureUpdatesAfter(1, 10)).toEqual({
+        batches: [{ seq: 5, eventId: 'evt-2', updates: record.featureUpdates }],
+        lastSeq: 5,
+      })
+      expect((await repo.labels(T0)).map((l) => l.name)).toEqual(['x'])
+      expect((await repo.listEntries(T0)).map((e) => e.value)).toEqual(['v2'])
+      expect(await repo.policyVersion('v9')).toEqual(policy)
+      expect((await repo.record(decisionRecord(3))).seq).toBe(7)
+    })
+
+    it('drops a torn last line (never acknowledged) and applies the lines before it', async () => {
+      const path = freshPath()
+      await (await open(path)).close()
+      const op = {
+        op: 'set',
+        entity: { type: 'actor', id: 'a' },
+        name: 'x',
+        source: 'api',
+        time: T0,
+      } as const
+      writeFileSync(
+        join(`${path}.journal.d`, '00000007.log'),
+        `${journalLine({ kind: 'labels', seq: 1, ops: [op] })}\n[2,"lab`,
+      )
+      const repo = await open(path)
+      expect((await repo.labels(T0)).map((l) => l.name)).toEqual(['x'])
+    })
+
+    it('refuses to open over a damaged journal line, naming the file and line', async () => {
+      const path = freshPath()
+      await (await open(path)).close()
+      const file = join(`${path}.journal.d`, '00000003.log')
+      writeFileSync(file, 'not json\n')
+      await expect(open(path)).rejects.toThrow(`the journal is damaged at ${file}:1`)
+      writeFileSync(file, '[5,"mystery",{}]\n')
+      await expect(open(path)).rejects.toThrow(/unknown line kind 'mystery'/)
     })
   })
 })

@@ -7,11 +7,14 @@
  * - `decisions.seq` is the commit order. AUTOINCREMENT so a seq is never reused, even after
  *   retention or erasure deletes the newest rows: replay consumers keep their position.
  * - Outcome, score, policy version, event type and times are columns (decisions are queried by
- *   them in analytics and backtests); the event, decision and feature snapshot are JSON text.
+ *   them in analytics and backtests); the event and the decision (with the feature values it used) are JSON text.
  * - `feature_updates` holds one row per decision that updated features: the JSON array exactly
  *   as recorded and its length, keyed by the decision's seq, so replay is one range scan.
  * - `decision_entities` is a covering index (WITHOUT ROWID) for "latest decisions of an entity".
  * - Label and list keys are their natural primary keys (WITHOUT ROWID): upsert is one statement.
+ * - `journal_state.applied_seq` is the seq of the last journal line applied (see journal.ts):
+ *   recovery applies the lines after it. Writes other than decisions use seqs too, so it can be
+ *   above the highest decision seq.
  */
 
 import type Database from 'better-sqlite3'
@@ -26,7 +29,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    name: 'decisions, feature updates, entities, labels, lists, policy versions',
+    name: 'decisions, feature updates, entities, labels, lists, policy versions, journal state',
     sql: `
       CREATE TABLE decisions (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -38,8 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
         score REAL NOT NULL,
         policy_version TEXT NOT NULL,
         event TEXT NOT NULL,
-        decision TEXT NOT NULL,
-        features TEXT NOT NULL
+        decision TEXT NOT NULL
       );
       CREATE INDEX decisions_by_time ON decisions (event_time);
       CREATE INDEX decisions_by_type_time ON decisions (event_type, event_time);
@@ -84,6 +86,12 @@ export const MIGRATIONS: readonly Migration[] = [
         source TEXT NOT NULL
       );
       CREATE INDEX policy_versions_by_time ON policy_versions (loaded_at);
+
+      CREATE TABLE journal_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        applied_seq INTEGER NOT NULL
+      );
+      INSERT INTO journal_state (id, applied_seq) VALUES (1, 0);
     `,
   },
 ]

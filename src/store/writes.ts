@@ -1,0 +1,158 @@
+/**
+ * The writes a repository applies to SQLite, as entries (what SqliteWriter applies) and as
+ * journal lines (what the journal holds). On disk, record() builds the line straight from the
+ * record (its JSON stringified once); the ingest worker and recovery parse lines back into
+ * entries. In memory, entries are built and applied directly.
+ *
+ * Journal lines are JSON arrays led by the seq and the kind; a decision line splices in the JSON
+ * the database stores, so nothing is stringified twice:
+ *
+ *   [seq, "decision", {eventId, eventType, eventTime, receivedAt, outcome, score, policyVersion,
+ *                      entities, labelOps, updateCount}, event, decision, updates | null]
+ *   [seq, "labels", LabelOp[]]   [seq, "list-add", ListEntry[]]
+ *   [seq, "list-remove", {list, values}]   [seq, "policy", PolicyVersionRecord]
+ */
+
+import { BulwarkError } from '../core/errors.ts'
+import type { DecisionRecord, EntityRef, LabelOp, ListEntry, PolicyVersionRecord } from './repository.ts'
+
+export interface DecisionMeta {
+  readonly eventId: string
+  readonly eventType: string
+  readonly eventTime: number
+  readonly receivedAt: number
+  readonly outcome: string
+  readonly score: number
+  readonly policyVersion: string
+  readonly entities: readonly EntityRef[]
+  readonly labelOps: readonly LabelOp[]
+  readonly updateCount: number
+}
+
+export interface DecisionEntry {
+  readonly kind: 'decision'
+  readonly seq: number
+  readonly meta: DecisionMeta
+  /** JSON text of the stored event, the decision and the feature updates (null: none). */
+  readonly event: string
+  readonly decision: string
+  readonly updates: string | null
+}
+
+export type OtherEntry =
+  | { readonly kind: 'labels'; readonly seq: number; readonly ops: readonly LabelOp[] }
+  | { readonly kind: 'list-add'; readonly seq: number; readonly entries: readonly ListEntry[] }
+  | {
+      readonly kind: 'list-remove'
+      readonly seq: number
+      readonly list: string
+      readonly values: readonly string[]
+    }
+  | { readonly kind: 'policy'; readonly seq: number; readonly version: PolicyVersionRecord }
+
+export type WriteEntry = DecisionEntry | OtherEntry
+
+function decisionMeta(r: DecisionRecord): DecisionMeta {
+  const d = r.decision
+  return {
+    eventId: r.eventId,
+    eventType: r.eventType,
+    eventTime: r.eventTime,
+    receivedAt: r.receivedAt,
+    outcome: d.outcome,
+    score: d.score,
+    policyVersion: d.policyVersion,
+    entities: r.entities,
+    labelOps: r.labelOps,
+    updateCount: r.featureUpdates.length,
+  }
+}
+
+export function decisionEntry(r: DecisionRecord, seq: number): DecisionEntry {
+  return {
+    kind: 'decision',
+    seq,
+    meta: decisionMeta(r),
+    event: JSON.stringify(r.event),
+    decision: JSON.stringify(r.decision),
+    updates: r.featureUpdates.length > 0 ? JSON.stringify(r.featureUpdates) : null,
+  }
+}
+
+/** A decision's journal line straight from the record (the same text as journalLine of its entry). */
+export function decisionLine(r: DecisionRecord, seq: number): string {
+  const updates = r.featureUpdates.length > 0 ? JSON.stringify(r.featureUpdates) : 'null'
+  return `[${seq},"decision",${JSON.stringify(decisionMeta(r))},${JSON.stringify(r.event)},${JSON.stringify(r.decision)},${updates}]`
+}
+
+export function journalLine(e: WriteEntry): string {
+  switch (e.kind) {
+    case 'decision':
+      return `[${e.seq},"decision",${JSON.stringify(e.meta)},${e.event},${e.decision},${e.updates ?? 'null'}]`
+    case 'labels':
+      return JSON.stringify([e.seq, e.kind, e.ops])
+    case 'list-add':
+      return JSON.stringify([e.seq, e.kind, e.entries])
+    case 'list-remove':
+      return JSON.stringify([e.seq, e.kind, { list: e.list, values: e.values }])
+    case 'policy':
+      return JSON.stringify([e.seq, e.kind, e.version])
+  }
+}
+
+function damaged(where: string, detail: string): never {
+  throw new BulwarkError('STORAGE_JOURNAL', { where, detail })
+}
+
+function object(v: unknown, where: string, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) damaged(where, `${what} is not an object`)
+  return v as Record<string, unknown>
+}
+
+/** Reads a journal line back; anything this module did not write stops recovery with its place. */
+export function parseJournalLine(line: string, where: string): WriteEntry {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(line)
+  } catch (err) {
+    damaged(where, err instanceof Error ? err.message : String(err))
+  }
+  if (!Array.isArray(parsed) || typeof parsed[0] !== 'number' || typeof parsed[1] !== 'string') {
+    damaged(where, 'expected [seq, kind, …]')
+  }
+  const seq = parsed[0] as number
+  const kind = parsed[1] as string
+  const payload = parsed[2]
+  switch (kind) {
+    case 'decision': {
+      const meta = object(payload, where, 'the decision metadata') as unknown as DecisionMeta
+      object(parsed[4], where, 'the decision')
+      return {
+        kind,
+        seq,
+        meta,
+        event: JSON.stringify(parsed[3]),
+        decision: JSON.stringify(parsed[4]),
+        updates: parsed[5] === null || parsed[5] === undefined ? null : JSON.stringify(parsed[5]),
+      }
+    }
+    case 'labels':
+      if (!Array.isArray(payload)) damaged(where, 'label ops are not a list')
+      return { kind, seq, ops: payload as LabelOp[] }
+    case 'list-add':
+      if (!Array.isArray(payload)) damaged(where, 'list entries are not a list')
+      return { kind, seq, entries: payload as ListEntry[] }
+    case 'list-remove': {
+      const { list, values } = object(payload, where, 'the removal') as { list: string; values: string[] }
+      return { kind, seq, list, values }
+    }
+    case 'policy':
+      return {
+        kind,
+        seq,
+        version: object(payload, where, 'the policy version') as unknown as PolicyVersionRecord,
+      }
+    default:
+      return damaged(where, `unknown line kind '${kind}'`)
+  }
+}
