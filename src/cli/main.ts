@@ -6,6 +6,7 @@ import { checkCommand } from './check.ts'
 import { type Command, type Io, processIo } from './command.ts'
 import { decideCommand } from './decide.ts'
 import { evalCommand } from './eval.ts'
+import { replayCommand } from './replay.ts'
 import { serveCommand } from './serve.ts'
 import { testCommand } from './test.ts'
 
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   testCommand,
   decideCommand,
+  replayCommand,
   evalCommand,
 ]
 

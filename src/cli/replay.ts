@@ -1,0 +1,103 @@
+/**
+ * `bulwark replay --policy DIR --events FILE.jsonl`: decides a recorded event stream offline, in
+ * event-time order (engine/replay.ts), writing one decision per line and a summary.
+ */
+
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { replay, type ReplaySummary } from '../engine/replay.ts'
+import type { Command, Io } from './command.ts'
+import { loadPackFrom } from './pack.ts'
+
+/** A one-line progress bar on standard error, redrawn at most every 100 ms. */
+function progressBar(stream: NodeJS.WriteStream): (done: number, total: number) => void {
+  let last = 0
+  return (done, total) => {
+    const now = Date.now()
+    if (done < total && now - last < 100) return
+    last = now
+    const width = 30
+    const filled = total ? Math.round((done / total) * width) : width
+    const pct = total ? Math.floor((done / total) * 100) : 100
+    stream.write(`\r[${'='.repeat(filled)}${' '.repeat(width - filled)}] ${pct}% ${done}/${total} events`)
+    if (done === total) stream.write('\n')
+  }
+}
+
+function human(s: ReplaySummary): string {
+  const lines = [
+    `policy ${s.policy.name} ${s.policy.version}: ${s.decided} decided, ${s.duplicates} duplicates, ${s.rejected} rejected of ${s.lines} lines`,
+    s.from ? `events from ${s.from} to ${s.to}` : 'no events',
+    `outcomes: ${
+      Object.entries(s.outcomes)
+        .map(([o, n]) => `${o} ${n}`)
+        .join(', ') || 'none'
+    }`,
+  ]
+  const rules = Object.entries(s.rules).sort(
+    (a, b) => b[1].enforced + b[1].shadow - (a[1].enforced + a[1].shadow),
+  )
+  if (rules.length) {
+    lines.push('rule hits (enforced / shadow / errors):')
+    for (const [id, r] of rules) lines.push(`  ${id}: ${r.enforced} / ${r.shadow} / ${r.errors}`)
+  }
+  for (const p of s.problems) lines.push(`line ${p.line}: ${p.code} ${p.message}`)
+  if (s.rejected > s.problems.length)
+    lines.push(`… and ${s.rejected - s.problems.length} more rejected lines`)
+  lines.push(`${s.elapsedMs} ms, ${s.eventsPerSecond} events/s`)
+  return lines.join('\n')
+}
+
+export const replayCommand: Command = {
+  name: 'replay',
+  summary: 'Decide a recorded event stream offline, in event-time order',
+  usage: `bulwark replay --policy DIR --events FILE.jsonl [--out FILE] [--json]
+
+  Reads events (one JSON object per line, each with a time) from FILE.jsonl (- for standard
+  input), sorts them by event time (ties keep file order) and decides them with the pack in DIR on
+  a fresh in-memory engine whose clock follows the events. Nothing is stored.
+
+  Decisions are written one per line to --out FILE, or to standard output. A summary (outcomes,
+  hits per rule, rejected lines with their numbers) goes to standard error, with a progress bar
+  when standard error is a terminal.
+  --json   print the summary as one JSON object on standard output instead (decisions then go
+           only to --out, if given)
+  Exit 1 if the pack does not load or the events cannot be read; rejected lines do not fail.`,
+  async run(args, io: Io) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        policy: { type: 'string' },
+        events: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    })
+    if (!values.policy || !values.events) {
+      io.err(this.usage)
+      return 1
+    }
+    const pack = loadPackFrom(values.policy, io)
+    if (!pack) return 1
+    let input: string
+    try {
+      input = values.events === '-' ? await io.stdin() : readFileSync(values.events, 'utf8')
+    } catch (e) {
+      io.err(`cannot read ${values.events}: ${(e as Error).message}`)
+      return 1
+    }
+    const file: WriteStream | undefined = values.out ? createWriteStream(values.out) : undefined
+    const write = file ? (line: string) => file.write(`${line}\n`) : values.json ? undefined : io.out
+    const summary = await replay(pack, input, {
+      ...(write ? { onDecision: (d, duplicate) => write(JSON.stringify({ ...d, duplicate })) } : {}),
+      ...(process.stderr.isTTY && !values.json ? { onProgress: progressBar(process.stderr) } : {}),
+    })
+    if (file)
+      await new Promise<void>((resolve, reject) =>
+        file.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      )
+    if (values.json) io.out(JSON.stringify(summary))
+    else io.err(human(summary))
+    return 0
+  },
+}
