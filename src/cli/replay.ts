@@ -5,7 +5,7 @@
 
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { replay, type ReplaySummary } from '../engine/replay.ts'
+import { type ReplaySummary, replay } from '../engine/replay.ts'
 import type { Command, Io } from './command.ts'
 import { loadPackFrom } from './pack.ts'
 

@@ -7,8 +7,8 @@
  */
 
 import { ManualClock } from '../core/clock.ts'
-import { BulwarkError } from '../core/errors.ts'
 import type { Decision } from '../core/domain.ts'
+import { BulwarkError } from '../core/errors.ts'
 import { toTimestamp } from '../policy/fields.ts'
 import type { Pack } from '../policy/pack.ts'
 import { memoryEngine } from './pack-tests.ts'
