@@ -12,19 +12,17 @@ import type { Clock } from '../core/clock.ts'
 import type { Decision, LabelSet } from '../core/domain.ts'
 import { BulwarkError } from '../core/errors.ts'
 import { newId } from '../core/ids.ts'
-import { IpAddress } from '../core/net/ip.ts'
 import type { LabelStore } from '../features/labels.ts'
 import type { ListRegistry } from '../features/lists.ts'
-import type { FeatureStore } from '../features/types.ts'
+import type { FeatureStore, FeatureValues } from '../features/types.ts'
 import type { Frame } from '../lang/compile/node.ts'
-import { toPlain } from '../lang/plain.ts'
 import { formatTimestamp } from '../lang/runtime/time.ts'
 import type { Timestamp } from '../lang/runtime/values.ts'
 import { validateEvent } from '../policy/events.ts'
-import { type Pack, SLOT } from '../policy/pack.ts'
+import { type Pack, SLOT, type TypePlan } from '../policy/pack.ts'
 import type { Pseudonymiser } from '../privacy/pseudonymise.ts'
 import type { DecisionRecord, EntityRef, LabelOp, Repository } from '../store/repository.ts'
-import { featureObject, prepareFeatures } from './features.ts'
+import { eventParts, featureObject, prepareFeatures } from './features.ts'
 import { EngineMetrics } from './metrics.ts'
 import { evaluateRules, outcomeOf } from './rules.ts'
 import { storedEvent } from './stored.ts'
@@ -98,8 +96,12 @@ export class Engine {
     const receivedAt = this.clock.now()
     const id = (raw as { id?: unknown } | null)?.id
     if (typeof id === 'string') {
-      const known = await this.known(id)
-      if (known) return known
+      const cached = this.recent.get(id)
+      if (cached) return { decision: cached, duplicate: true }
+      if (this.repository) {
+        const stored = await this.repository.decision(id)
+        if (stored) return { decision: stored.decision, duplicate: true }
+      }
       const pending = this.inflight.get(id)
       if (pending) return { decision: (await pending).decision, duplicate: true }
       const p = this.decideNew(raw, receivedAt)
@@ -111,13 +113,6 @@ export class Engine {
       }
     }
     return this.decideNew(raw, receivedAt)
-  }
-
-  private async known(id: string): Promise<DecideResult | undefined> {
-    const cached = this.recent.get(id)
-    if (cached) return { decision: cached, duplicate: true }
-    const stored = this.repository ? await this.repository.decision(id) : undefined
-    return stored ? { decision: stored.decision, duplicate: true } : undefined
   }
 
   private async decideNew(raw: unknown, receivedAt: number): Promise<DecideResult> {
@@ -142,20 +137,24 @@ export class Engine {
     frame[SLOT.lists] = this.lists.current
     frame[SLOT.models] = EMPTY_MODELS
     frame[SLOT.now] = event.time
+    const plan = pack.plansByType.get(event.type)!
+    // Entity ids, feature keys and distinct values, each read (and pseudonymised) once.
+    const texts = eventParts(plan, event, this.pseudo)
     // Labels come first: they do not depend on features, and a feature's `where` may read them.
-    const { entities, labels } = this.entityLabels(pack, event, time)
+    const { entities, labels } = this.entityLabels(pack, plan, texts, time)
     frame[SLOT.labels] = labels
 
-    const prepared = prepareFeatures(pack, event, time, frame, this.pseudo)
+    const prepared = prepareFeatures(plan, event, time, frame, texts, this.repository !== undefined)
     if (this.repository && prepared.updates.length) this.unrecorded.add(event.id)
-    let values: Awaited<ReturnType<FeatureStore['apply']>>
+    let values: FeatureValues
     try {
-      values = await this.features.apply(prepared.batch)
+      const store = this.features
+      values = store.applySync ? store.applySync(prepared.batch) : await store.apply(prepared.batch)
     } catch (e) {
       this.unrecorded.delete(event.id)
       throw e
     }
-    const { features, failed } = featureObject(pack, prepared, values, frame)
+    const { features, plain, failed } = featureObject(plan, prepared, values, frame)
     frame[SLOT.features] = features
 
     const results = evaluateRules(pack, event, frame)
@@ -198,7 +197,7 @@ export class Engine {
       ],
       skipped: pack.skippedByType.get(event.type) ?? [],
       evaluated: results.evaluated,
-      features: toPlain(features) as Record<string, unknown>,
+      features: plain,
       labels: labelsSet,
       ignoredFields: valid.dropped,
       policyVersion: pack.version,
@@ -237,25 +236,25 @@ export class Engine {
    */
   private entityLabels(
     pack: Pack,
-    event: Record<string, unknown>,
+    plan: TypePlan,
+    texts: readonly (string | undefined)[],
     time: number,
-  ): { entities: EntityRef[]; labels: Record<string, Readonly<Record<string, boolean>>> } {
+  ): { entities: EntityRef[]; labels: Readonly<Record<string, Readonly<Record<string, boolean>>>> } {
     const entities: EntityRef[] = []
-    const labels: Record<string, Readonly<Record<string, boolean>>> = {}
-    for (const [name, entity] of pack.entities) {
-      const rawId = entity.get(event)
-      let flags = entity.noLabels
-      if (rawId !== undefined && rawId !== null) {
-        const eid = entity.pii ? this.pseudo.pseudonym(idText(rawId)) : idText(rawId)
-        entities.push({ type: name, id: eid })
-        const active = this.labels.active(name, eid, time)
-        if (active.length) {
-          const set: Record<string, boolean> = { ...entity.noLabels }
-          for (const l of active) if (Object.hasOwn(set, l)) set[l] = true
-          flags = set
-        }
+    // Shared while no entity of the event has a label in force; copied on the first that has.
+    let labels = pack.noLabels
+    for (const { entity, part } of plan.entities) {
+      const id = texts[part]
+      if (id === undefined) continue
+      entities.push({ type: entity.name, id })
+      if (entity.labels.length === 0) continue
+      const active = this.labels.active(entity.name, id, time)
+      if (active.length) {
+        const set: Record<string, boolean> = { ...entity.noLabels }
+        for (const l of active) if (Object.hasOwn(set, l)) set[l] = true
+        if (labels === pack.noLabels) labels = { ...pack.noLabels }
+        ;(labels as Record<string, Readonly<Record<string, boolean>>>)[entity.name] = set
       }
-      labels[name] = flags
     }
     return { entities, labels }
   }
@@ -278,7 +277,3 @@ export class Engine {
 }
 
 const EMPTY_MODELS = Object.freeze({})
-
-function idText(v: unknown): string {
-  return typeof v === 'string' ? v : v instanceof IpAddress ? v.toString() : String(v)
-}

@@ -1,16 +1,19 @@
 /**
  * The feature step of a decision: from the event, build the one batch of updates and reads the
- * pack's features need (keys pseudonymised when they are PII, `where` filters applied), and
- * turn the store's answers into the `features` object rules read, derived features included.
- * A `where` reads the event, lists, labels and `now` (the frame must hold them), not features.
+ * event type's features need (its TypePlan: the features it updates and those its rules read;
+ * keys pseudonymised when they are PII, `where` filters applied), and turn the store's answers
+ * into the `features` object rules read, derived features included, and its plain form for the
+ * decision trace. A `where` reads the event, lists, labels and `now` (the frame must hold
+ * them), not features.
  */
 
 import { IpAddress } from '../core/net/ip.ts'
 import type { FeatureBatch, FeatureOp, FeatureUpdate, FeatureValues } from '../features/types.ts'
 import type { Frame } from '../lang/compile/node.ts'
+import { toPlain } from '../lang/plain.ts'
+import { formatTimestamp } from '../lang/runtime/time.ts'
 import { isCelError, Timestamp } from '../lang/runtime/values.ts'
-import type { FeaturePlan, KeyPart } from '../policy/features.ts'
-import { type Pack, SLOT } from '../policy/pack.ts'
+import { type EventPart, SLOT, type TypeFeature, type TypePlan } from '../policy/pack.ts'
 import type { Pseudonymiser } from '../privacy/pseudonymise.ts'
 
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({})
@@ -25,15 +28,20 @@ export interface FeatureFailure {
 
 export interface PreparedFeatures {
   readonly batch: FeatureBatch
-  /** For each op, the plan it serves. */
-  readonly plans: readonly FeaturePlan[]
+  /** For each op, the feature it serves. */
+  readonly served: readonly TypeFeature[]
+  /** The updates the batch applies (collected only when asked for: they are recorded). */
   readonly updates: FeatureUpdate[]
   /** Features whose `where` failed to evaluate; the event does not update them. */
   readonly failed: readonly FeatureFailure[]
 }
 
-/** Text form of a key part value; undefined when the event does not carry it. */
-function partText(part: KeyPart, event: Record<string, unknown>, pseudo: Pseudonymiser): string | undefined {
+/** Text form of an event part; undefined when the event does not carry it. */
+function partText(
+  part: EventPart,
+  event: Record<string, unknown>,
+  pseudo: Pseudonymiser,
+): string | undefined {
   const v = part.get(event)
   if (v === undefined || v === null) return undefined
   const text =
@@ -41,88 +49,122 @@ function partText(part: KeyPart, event: Record<string, unknown>, pseudo: Pseudon
       ? v
       : v instanceof IpAddress
         ? v.toString()
-        : typeof v === 'object'
+        : typeof v === 'object' && part.objects === 'json'
           ? JSON.stringify(v)
           : String(v)
   return part.pii ? pseudo.pseudonym(text) : text
 }
 
-export function prepareFeatures(
-  pack: Pack,
+/** The text of every part the type's decision reads (entity ids, feature keys and values). */
+export function eventParts(
+  plan: TypePlan,
   event: Record<string, unknown>,
-  time: number,
-  frame: Frame,
   pseudo: Pseudonymiser,
-): PreparedFeatures {
-  const ops: FeatureOp[] = []
-  const plans: FeaturePlan[] = []
-  const updates: FeatureUpdate[] = []
-  const failed: FeatureFailure[] = []
-  const type = event.type as string
-  frame[SLOT.features] = EMPTY
-  for (const plan of pack.features) {
-    let key: string | undefined
-    if (plan.by.length === 1) key = partText(plan.by[0]!, event, pseudo)
-    else {
-      const parts = plan.by.map((p) => partText(p, event, pseudo))
-      key = parts.includes(undefined) ? undefined : parts.join(SEP)
-    }
-    if (key === undefined) continue
-    let update = plan.on.has(type)
-    if (update && plan.where) {
-      const v = plan.where.evaluateFrame(frame)
-      if (isCelError(v)) failed.push({ name: plan.name, code: v.code, message: `where: ${v.message}` })
-      update = v === true
-    }
-    let value: number | string | undefined
-    if (plan.of) {
-      const raw = plan.of.get(event)
-      if (plan.spec.kind === 'distinct')
-        value = raw === undefined ? undefined : (partText(plan.of, event, pseudo) as string)
-      else value = typeof raw === 'number' ? raw : undefined
-      if (value === undefined) update = false
-    }
-    ops.push(value === undefined ? { spec: plan.spec, key, update } : { spec: plan.spec, key, update, value })
-    plans.push(plan)
-    if (update)
-      updates.push(
-        value === undefined ? { id: plan.spec.id, key, time } : { id: plan.spec.id, key, time, value },
-      )
-  }
-  return { batch: { time, ops }, plans, updates, failed }
+): (string | undefined)[] {
+  const parts = plan.parts
+  const n = parts.length
+  const texts: (string | undefined)[] = new Array(n)
+  for (let i = 0; i < n; i++) texts[i] = partText(parts[i]!, event, pseudo)
+  return texts
 }
 
 /**
- * The `features` object: every base feature (0 for counts, sums and distincts the event has no
- * key for; absent for min/max/seen with no value), then derived features in declaration order.
- * Derived features that fail to evaluate are left out and reported, after the features whose
- * `where` failed.
+ * The batch of the type's features: one op per feature the event has a key for, updating those
+ * the type updates (when their `where` passes and their value is present), reading the others.
+ * `texts` are the event's parts (eventParts); `record` asks for the list of updates.
+ */
+export function prepareFeatures(
+  plan: TypePlan,
+  event: Record<string, unknown>,
+  time: number,
+  frame: Frame,
+  texts: readonly (string | undefined)[],
+  record: boolean,
+): PreparedFeatures {
+  const ops: FeatureOp[] = []
+  const served: TypeFeature[] = []
+  const updates: FeatureUpdate[] = []
+  const failed: FeatureFailure[] = []
+  frame[SLOT.features] = EMPTY
+  for (const f of plan.features) {
+    const by = f.by
+    let key = texts[by[0]!]
+    for (let j = 1; key !== undefined && j < by.length; j++) {
+      const part = texts[by[j]!]
+      key = part === undefined ? undefined : key + SEP + part
+    }
+    if (key === undefined) continue
+    const feature = f.plan
+    let update = f.update
+    if (update && feature.where) {
+      const v = feature.where.evaluateFrame(frame)
+      if (isCelError(v)) failed.push({ name: feature.name, code: v.code, message: `where: ${v.message}` })
+      update = v === true
+    }
+    let value: number | string | undefined
+    if (update && feature.of) {
+      if (f.of !== undefined) value = texts[f.of]
+      else {
+        const raw = feature.of.get(event)
+        value = typeof raw === 'number' ? raw : undefined
+      }
+      if (value === undefined) update = false
+    }
+    const spec = feature.spec
+    ops.push(value === undefined ? { spec, key, update } : { spec, key, update, value })
+    served.push(f)
+    if (update && record)
+      updates.push(value === undefined ? { id: spec.id, key, time } : { id: spec.id, key, time, value })
+  }
+  return { batch: { time, ops }, served, updates, failed }
+}
+
+/**
+ * The `features` object rules read, and its plain form for the decision trace: the type's base
+ * features (0 for counts, sums and distincts the event has no key for; absent for min/max/seen
+ * with no value), then its derived features in declaration order. Derived features that fail to
+ * evaluate are left out and reported, after the features whose `where` failed.
  */
 export function featureObject(
-  pack: Pack,
+  plan: TypePlan,
   prepared: PreparedFeatures,
   values: FeatureValues,
   frame: Frame,
-): { features: Record<string, unknown>; failed: FeatureFailure[] } {
+): { features: Record<string, unknown>; plain: Record<string, unknown>; failed: FeatureFailure[] } {
   const features: Record<string, unknown> = {}
-  for (const plan of pack.features) {
-    const k = plan.spec.kind
-    if (k === 'count' || k === 'distinct' || k === 'sum') features[plan.name] = 0
-  }
-  prepared.plans.forEach((plan, i) => {
-    const v = values[i]
-    if (v === undefined) return
-    features[plan.name] =
-      plan.spec.kind === 'first_seen' || plan.spec.kind === 'last_seen' ? Timestamp.fromMillis(v) : v
-  })
-  const failed = [...prepared.failed]
-  if (pack.derived.length) {
-    frame[SLOT.features] = features
-    for (const d of pack.derived) {
-      const v = d.program.evaluateFrame(frame)
-      if (isCelError(v)) failed.push({ name: d.name, code: v.code, message: v.message })
-      else features[d.name] = v
+  const plain: Record<string, unknown> = {}
+  const served = prepared.served
+  let op = 0
+  for (const f of plan.features) {
+    let v: number | undefined
+    // Ops follow plan.features, skipping the features the event has no key for.
+    if (served[op] === f) v = values[op++]
+    const name = f.plan.name
+    if (v === undefined) {
+      if (f.zero) {
+        features[name] = 0
+        plain[name] = 0
+      }
+    } else if (f.time) {
+      const t = Timestamp.fromMillis(v)
+      features[name] = t
+      plain[name] = formatTimestamp(t)
+    } else {
+      features[name] = v
+      plain[name] = Number.isFinite(v) ? v : String(v)
     }
   }
-  return { features, failed }
+  const failed = [...prepared.failed]
+  if (plan.derived.length) {
+    frame[SLOT.features] = features
+    for (const d of plan.derived) {
+      const v = d.program.evaluateFrame(frame)
+      if (isCelError(v)) failed.push({ name: d.name, code: v.code, message: v.message })
+      else {
+        features[d.name] = v
+        plain[d.name] = toPlain(v)
+      }
+    }
+  }
+  return { features, plain, failed }
 }

@@ -92,12 +92,12 @@ async function runTest(pack: Pack, test: PackTest): Promise<{ location: string; 
       }
     }
     if (step.expect && last)
-      for (const message of check(step, last)) problems.push({ location: step.location, message })
+      for (const message of check(pack, step, last)) problems.push({ location: step.location, message })
   }
   return problems
 }
 
-function check(step: PackTestStep, d: Decision): string[] {
+function check(pack: Pack, step: PackTestStep, d: Decision): string[] {
   const e = step.expect!
   const out: string[] = []
   const hitIds = d.hits.map((h) => h.rule)
@@ -111,10 +111,20 @@ function check(step: PackTestStep, d: Decision): string[] {
   for (const [name, want] of Object.entries(e.features ?? {})) {
     const got = d.features[name]
     if (JSON.stringify(got) !== JSON.stringify(want))
-      out.push(`expected features.${name} = ${JSON.stringify(want)}, got ${JSON.stringify(got)}`)
+      out.push(
+        `expected features.${name} = ${JSON.stringify(want)}, got ${JSON.stringify(got)}${notComputed(pack, d, name)}`,
+      )
   }
   for (const err of d.errors) out.push(`rule '${err.rule}' failed to evaluate: ${err.code} ${err.message}`)
   return out
+}
+
+/** A note when a decision leaves a feature out because its event type neither updates nor reads it. */
+function notComputed(pack: Pack, d: Decision, name: string): string {
+  const plan = pack.plansByType.get(d.eventType)
+  if (!plan || plan.features.some((f) => f.plan.name === name) || plan.derived.some((f) => f.name === name))
+    return ''
+  return ` (not computed for '${d.eventType}': its events do not update it and its rules do not read it)`
 }
 
 function errorsOf(d: Decision, rule: string): string {

@@ -59,6 +59,11 @@ export interface FeatureUpdate {
 export interface FeatureStore {
   /** Applies the batch's updates, then reads every op's value. */
   apply(batch: FeatureBatch): Promise<FeatureValues>
+  /**
+   * apply() answered synchronously, for stores that hold everything in process (optional): the
+   * engine then decides without waiting a turn for a Promise that is already settled.
+   */
+  applySync?(batch: FeatureBatch): FeatureValues
   /** Re-applies recorded updates (startup recovery); unknown spec ids are skipped. */
   replay(updates: Iterable<FeatureUpdate>, specs: ReadonlyMap<string, FeatureSpec>): void
   /** Number of keys held (for metrics and the memory bound). */

@@ -12,6 +12,7 @@ import { resetBudget } from './compile/loops.ts'
 import type { Eval, Frame } from './compile/node.ts'
 import { type Diagnostic, sortDiagnostics } from './diagnostics.ts'
 import type { Environment } from './env.ts'
+import { type VariableReads, variableReads } from './reads.ts'
 import type { CelError } from './runtime/values.ts'
 import { type PipelineOptions, runPipeline } from './stages.ts'
 import type { Type } from './types.ts'
@@ -33,6 +34,8 @@ export class Program {
   readonly frameSize: number
   /** The constant value, when the whole expression folded to one. */
   readonly constant?: { readonly value: unknown }
+  /** What the expression reads of each variable (see reads.ts); undefined: not known, assume all. */
+  readonly reads?: VariableReads
   private readonly run: Eval
   private readonly loops: boolean
   private readonly maxSteps: number
@@ -48,6 +51,7 @@ export class Program {
       loops: boolean
       maxSteps: number
       constant?: { value: unknown }
+      reads?: VariableReads
     },
   ) {
     this.text = text
@@ -59,6 +63,7 @@ export class Program {
     this.loops = meta.loops
     this.maxSteps = meta.maxSteps
     if (meta.constant) this.constant = meta.constant
+    if (meta.reads) this.reads = meta.reads
   }
 
   /** Evaluates against a frame laid out in the environment's slot order. */
@@ -107,6 +112,7 @@ export function compileExpression(
     loops: c.loops,
     maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
     constant: c.constant,
+    reads: variableReads(r.checked),
   })
   return { ok: true, program, diagnostics: [] }
 }

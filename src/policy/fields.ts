@@ -100,63 +100,58 @@ export interface FieldProblem {
   readonly message: string
 }
 
+/**
+ * Validates and converts a JSON value; returns undefined after pushing its problems (never
+ * throws). `parent` and `name` locate the value (`pathOf`); a converter builds the path only when
+ * it reports a problem or descends into an object, so the happy path concatenates nothing.
+ */
+export type Converter = (
+  v: unknown,
+  problems: FieldProblem[],
+  parent: string,
+  name: string | number,
+) => unknown
+
+/** Converts the declared fields of an object whose own path is `path`. */
+export type FieldsConverter = (
+  v: Record<string, unknown>,
+  problems: FieldProblem[],
+  path: string,
+) => Record<string, unknown>
+
+/** The path of `name` (a field, map key or list index) below `parent`. */
+export function pathOf(parent: string, name: string | number): string {
+  if (typeof name === 'number') return `${parent}[${name}]`
+  return parent ? `${parent}.${name}` : name
+}
+
+const converters = new WeakMap<FieldSpec, Converter>()
+const fieldsConverters = new WeakMap<ReadonlyMap<string, FieldSpec>, FieldsConverter>()
+
+/** The spec's converter, compiled once. */
+export function converterOf(spec: FieldSpec): Converter {
+  let c = converters.get(spec)
+  if (c === undefined) {
+    c = compileConverter(spec)
+    converters.set(spec, c)
+  }
+  return c
+}
+
+/** The converter of a set of fields (an object's, or an event type's), compiled once. */
+export function fieldsConverterOf(fields: ReadonlyMap<string, FieldSpec>): FieldsConverter {
+  let c = fieldsConverters.get(fields)
+  if (c === undefined) {
+    c = compileFields(fields)
+    fieldsConverters.set(fields, c)
+  }
+  return c
+}
+
 /** Validates and converts a JSON value against a spec; problems are pushed, never thrown. */
 export function convert(spec: FieldSpec, v: unknown, path: string, problems: FieldProblem[]): unknown {
-  switch (spec.kind) {
-    case 'string': {
-      if (typeof v !== 'string') return problem(problems, path, `expected a string, got ${describe(v)}`)
-      if (spec.maxLength !== undefined && v.length > spec.maxLength)
-        return problem(problems, path, `longer than ${spec.maxLength} characters`)
-      if (spec.enum && !spec.enum.includes(v))
-        return problem(problems, path, `must be one of ${spec.enum.join(', ')}`)
-      return v
-    }
-    case 'int':
-      if (typeof v !== 'number' || !Number.isSafeInteger(v))
-        return problem(problems, path, `expected an integer, got ${describe(v)}`)
-      return bounded(spec, v, problems, path)
-    case 'double':
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        return problem(problems, path, `expected a number, got ${describe(v)}`)
-      return bounded(spec, v, problems, path)
-    case 'bool':
-      return typeof v === 'boolean'
-        ? v
-        : problem(problems, path, `expected true or false, got ${describe(v)}`)
-    case 'timestamp':
-      return (
-        toTimestamp(v) ??
-        problem(problems, path, `expected an RFC 3339 time or epoch milliseconds, got ${describe(v)}`)
-      )
-    case 'duration': {
-      if (typeof v !== 'string')
-        return problem(problems, path, `expected a duration such as "90s", got ${describe(v)}`)
-      try {
-        return parseDuration(v)
-      } catch (e) {
-        return problem(problems, path, e instanceof CelError ? e.message : 'invalid duration')
-      }
-    }
-    case 'ip': {
-      const ip = typeof v === 'string' ? parseIp(v) : undefined
-      return ip ?? problem(problems, path, `expected an IP address, got ${describe(v)}`)
-    }
-    case 'dyn':
-      return v
-    case 'list': {
-      if (!Array.isArray(v)) return problem(problems, path, `expected a list, got ${describe(v)}`)
-      return v.map((x, i) => convert(spec.item!, x, `${path}[${i}]`, problems))
-    }
-    case 'map': {
-      if (!isObject(v)) return problem(problems, path, `expected an object, got ${describe(v)}`)
-      const out: Record<string, unknown> = {}
-      for (const [k, x] of Object.entries(v)) out[k] = convert(spec.item!, x, `${path}.${k}`, problems)
-      return out
-    }
-    case 'object':
-      if (!isObject(v)) return problem(problems, path, `expected an object, got ${describe(v)}`)
-      return convertFields(spec.fields!, v, path, problems)
-  }
+  // The converter appends `name` to `parent`; a whole path as the name with no parent is the path.
+  return converterOf(spec)(v, problems, '', path)
 }
 
 /** Converts the declared fields of an object; absent or null optional fields are left out. */
@@ -166,18 +161,141 @@ export function convertFields(
   path: string,
   problems: FieldProblem[],
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [name, spec] of fields) {
-    const x = Object.hasOwn(v, name) ? v[name] : undefined
-    const at = path ? `${path}.${name}` : name
-    if (x === undefined || x === null) {
-      if (spec.required) problems.push({ path: at, message: 'is required' })
-      continue
+  return fieldsConverterOf(fields)(v, problems, path)
+}
+
+function compileConverter(spec: FieldSpec): Converter {
+  switch (spec.kind) {
+    case 'string': {
+      const { maxLength, enum: allowed } = spec
+      return (v, problems, parent, name) => {
+        if (typeof v !== 'string')
+          return problem(problems, pathOf(parent, name), `expected a string, got ${describe(v)}`)
+        if (maxLength !== undefined && v.length > maxLength)
+          return problem(problems, pathOf(parent, name), `longer than ${maxLength} characters`)
+        if (allowed && !allowed.includes(v))
+          return problem(problems, pathOf(parent, name), `must be one of ${allowed.join(', ')}`)
+        return v
+      }
     }
-    const converted = convert(spec, x, at, problems)
-    if (converted !== undefined) out[name] = converted
+    case 'int':
+      return (v, problems, parent, name) => {
+        if (typeof v !== 'number' || !Number.isSafeInteger(v))
+          return problem(problems, pathOf(parent, name), `expected an integer, got ${describe(v)}`)
+        return bounded(spec, v, problems, parent, name)
+      }
+    case 'double':
+      return (v, problems, parent, name) => {
+        if (typeof v !== 'number' || !Number.isFinite(v))
+          return problem(problems, pathOf(parent, name), `expected a number, got ${describe(v)}`)
+        return bounded(spec, v, problems, parent, name)
+      }
+    case 'bool':
+      return (v, problems, parent, name) =>
+        typeof v === 'boolean'
+          ? v
+          : problem(problems, pathOf(parent, name), `expected true or false, got ${describe(v)}`)
+    case 'timestamp':
+      return (v, problems, parent, name) =>
+        toTimestamp(v) ??
+        problem(
+          problems,
+          pathOf(parent, name),
+          `expected an RFC 3339 time or epoch milliseconds, got ${describe(v)}`,
+        )
+    case 'duration':
+      return (v, problems, parent, name) => {
+        if (typeof v !== 'string')
+          return problem(
+            problems,
+            pathOf(parent, name),
+            `expected a duration such as "90s", got ${describe(v)}`,
+          )
+        try {
+          return parseDuration(v)
+        } catch (e) {
+          return problem(
+            problems,
+            pathOf(parent, name),
+            e instanceof CelError ? e.message : 'invalid duration',
+          )
+        }
+      }
+    case 'ip':
+      return (v, problems, parent, name) => {
+        const ip = typeof v === 'string' ? parseIp(v) : undefined
+        return ip ?? problem(problems, pathOf(parent, name), `expected an IP address, got ${describe(v)}`)
+      }
+    case 'dyn':
+      return (v) => v
+    case 'list': {
+      const item = converterOf(spec.item!)
+      return (v, problems, parent, name) => {
+        if (!Array.isArray(v))
+          return problem(problems, pathOf(parent, name), `expected a list, got ${describe(v)}`)
+        if (v.length === 0) return []
+        const path = pathOf(parent, name)
+        return v.map((x, i) => item(x, problems, path, i))
+      }
+    }
+    case 'map': {
+      const item = converterOf(spec.item!)
+      return (v, problems, parent, name) => {
+        if (!isObject(v))
+          return problem(problems, pathOf(parent, name), `expected an object, got ${describe(v)}`)
+        const path = pathOf(parent, name)
+        const out: Record<string, unknown> = {}
+        for (const [k, x] of Object.entries(v)) out[k] = item(x, problems, path, k)
+        return out
+      }
+    }
+    case 'object': {
+      const fields = fieldsConverterOf(spec.fields!)
+      return (v, problems, parent, name) => {
+        if (!isObject(v))
+          return problem(problems, pathOf(parent, name), `expected an object, got ${describe(v)}`)
+        return fields(v, problems, pathOf(parent, name))
+      }
+    }
   }
-  return out
+}
+
+/** Field names an ordinary object inherits (constructor, toString, __proto__, …). */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype))
+
+interface CompiledField {
+  readonly name: string
+  readonly required: boolean
+  readonly convert: Converter
+  /** Object.prototype has a member of this name: read it only as an own property. */
+  readonly inherited: boolean
+}
+
+function compileFields(fields: ReadonlyMap<string, FieldSpec>): FieldsConverter {
+  const list: CompiledField[] = [...fields].map(([name, spec]) => ({
+    name,
+    required: spec.required,
+    convert: converterOf(spec),
+    inherited: INHERITED.has(name),
+  }))
+  const n = list.length
+  return (v, problems, path) => {
+    const out: Record<string, unknown> = {}
+    // Own properties only: a plain object's other inherited names are Object.prototype's.
+    const plain = Object.getPrototypeOf(v) === Object.prototype
+    for (let i = 0; i < n; i++) {
+      const f = list[i]!
+      const name = f.name
+      const x = (plain && !f.inherited) || Object.hasOwn(v, name) ? v[name] : undefined
+      if (x === undefined || x === null) {
+        if (f.required) problems.push({ path: pathOf(path, name), message: 'is required' })
+        continue
+      }
+      const converted = f.convert(x, problems, path, name)
+      if (converted !== undefined) out[name] = converted
+    }
+    return out
+  }
 }
 
 /** Records a problem; returns undefined so callers can `return problem(…)`. */
@@ -186,11 +304,17 @@ function problem(problems: FieldProblem[], path: string, message: string): undef
   return undefined
 }
 
-function bounded(spec: FieldSpec, n: number, problems: FieldProblem[], path: string): number | undefined {
+function bounded(
+  spec: FieldSpec,
+  n: number,
+  problems: FieldProblem[],
+  parent: string,
+  name: string | number,
+): number | undefined {
   if (spec.minimum !== undefined && n < spec.minimum)
-    return problem(problems, path, `must be at least ${spec.minimum}`)
+    return problem(problems, pathOf(parent, name), `must be at least ${spec.minimum}`)
   if (spec.maximum !== undefined && n > spec.maximum)
-    return problem(problems, path, `must be at most ${spec.maximum}`)
+    return problem(problems, pathOf(parent, name), `must be at most ${spec.maximum}`)
   return n
 }
 

@@ -40,6 +40,7 @@ import {
 import { type EntityPlan, FRAME_VARIABLES, type LabelToSet, type Pack, type RulePlan } from './pack.ts'
 import { checkSchema, type FileKind } from './schemas.ts'
 import { parseTests } from './tests.ts'
+import { typePlans } from './type-plans.ts'
 import { type PathItem, YamlFile } from './yaml.ts'
 
 export type PackFiles = Readonly<Record<string, string>>
@@ -166,6 +167,8 @@ class PackLoader {
       rules,
       rulesByType,
       skippedByType,
+      plansByType: typePlans(eventTypes, entities, features, derived, rulesByType),
+      noLabels: Object.freeze(Object.fromEntries([...entities].map(([n, e]) => [n, e.noLabels]))),
       tests,
       frameSize: Math.max(FRAME_VARIABLES.length, ...programs.map((p) => p.frameSize)),
     }

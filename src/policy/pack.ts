@@ -9,7 +9,7 @@ import type { FeatureSpec } from '../features/types.ts'
 import type { Program } from '../lang/program.ts'
 import type { Type } from '../lang/types.ts'
 import type { EventTypePlan } from './events.ts'
-import type { DerivedFeature, FeaturePlan } from './features.ts'
+import type { DerivedFeature, FeaturePlan, KeyPart } from './features.ts'
 import type { ListPlan } from './lists.ts'
 
 /** Slots of the evaluation frame every program of a pack shares, in order. */
@@ -76,6 +76,50 @@ export interface PackTest {
   readonly steps: readonly PackTestStep[]
 }
 
+/**
+ * A value a decision reads from the event once and then shares: an entity id or a feature's key
+ * part or distinct value, as text (pseudonymised when PII).
+ */
+export interface EventPart extends KeyPart {
+  /**
+   * How a non-IP object value is written: as JSON (feature keys) or with String() (entity ids).
+   * Parts whose field is a string, number, bool or IP read the same either way.
+   */
+  readonly objects: 'json' | 'string'
+}
+
+/** A feature as a decision on one event type computes it. */
+export interface TypeFeature {
+  readonly plan: FeaturePlan
+  /** Events of this type update the feature (else it is only read). */
+  readonly update: boolean
+  /** Indexes into TypePlan.parts of the key parts. */
+  readonly by: readonly number[]
+  /** Index into TypePlan.parts of a distinct feature's value. */
+  readonly of?: number
+  /** Reads 0 when the event has no key (count, sum, distinct); else absent. */
+  readonly zero: boolean
+  /** The value is a time (first_seen, last_seen). */
+  readonly time: boolean
+}
+
+/**
+ * What a decision on one event type computes, fixed when the pack loads: the entities its events
+ * can carry, and the features its rules read (directly or through derived features) together
+ * with the features its events update — not every feature of the pack. Derived features are
+ * computed when a rule reads them or when every feature they read is computed anyway.
+ */
+export interface TypePlan {
+  /** Every event part the decision reads, each once. */
+  readonly parts: readonly EventPart[]
+  /** Entities whose path events of this type declare, with the part holding their id. */
+  readonly entities: readonly { readonly entity: EntityPlan; readonly part: number }[]
+  /** Base features, those reading 0 when keyless first, each group in declaration order. */
+  readonly features: readonly TypeFeature[]
+  /** Derived features, in declaration order. */
+  readonly derived: readonly DerivedFeature[]
+}
+
 export interface Pack {
   readonly name: string
   readonly description?: string
@@ -95,6 +139,10 @@ export interface Pack {
   readonly rulesByType: ReadonlyMap<string, readonly RulePlan[]>
   /** Rules applicable to each event type that are switched off, for decision traces. */
   readonly skippedByType: ReadonlyMap<string, readonly RuleSkip[]>
+  /** What a decision computes for each event type. */
+  readonly plansByType: ReadonlyMap<string, TypePlan>
+  /** The `labels` object of an event none of whose entities has a label set (shared, frozen). */
+  readonly noLabels: Readonly<Record<string, Readonly<Record<string, boolean>>>>
   readonly tests: readonly PackTest[]
   /** Frame length every program fits in. */
   readonly frameSize: number

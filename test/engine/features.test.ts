@@ -110,3 +110,82 @@ describe('a where that fails to evaluate', () => {
     expect(decision.features).toMatchObject({ long_msgs_1h: 1, linky_msgs_1h: 3, msgs_1h: 2 })
   })
 })
+
+describe('the features a decision computes', () => {
+  const manifest = `name: per-type
+entities: { user: actor.id, device: device.id }
+events:
+  signup: { fields: { device: { type: object, fields: { id: string } } } }
+  login: { fields: { device: { type: object, fields: { id: string } }, success: bool } }
+  comment: { fields: { text: string } }
+`
+  const features = `features:
+  signups_per_device_1h:
+    count: { on: signup, by: device.id, window: 1h }
+  logins_1h:
+    count: { on: login, by: actor.id, window: 1h }
+  failed_logins_1h:
+    count: { on: login, by: actor.id, window: 1h, where: '!event.success' }
+  last_login:
+    last_seen: { on: login, by: actor.id }
+  fail_share:
+    expr: 'features.logins_1h == 0 ? 0.0 : double(features.failed_logins_1h) / double(features.logins_1h)'
+  comments_1h:
+    count: { on: comment, by: actor.id, window: 1h }
+`
+  const rules = `rules:
+  - id: farm-login
+    on: login
+    when: features.signups_per_device_1h > 2
+    then: { outcome: review }
+  - id: failing-commenter
+    on: comment
+    when: features.fail_share > 0.5
+    then: { outcome: challenge }
+  - id: off
+    on: comment
+    mode: off
+    when: features.signups_per_device_1h > 0
+    then: { outcome: block }
+`
+  function engine() {
+    const r = loadPack({ 'bulwark.yaml': manifest, 'features/f.yaml': features, 'rules/r.yaml': rules })
+    if (!r.ok) throw new Error(formatDiagnostics(r.diagnostics))
+    return memoryEngine(r.pack, new ManualClock(Date.parse('2026-01-01T00:00:00Z')))
+  }
+  const actor = { id: 'u1' }
+  const device = { id: 'd1' }
+
+  it('are those the type updates, those its rules read and the derived features over them', async () => {
+    const e = engine()
+    for (let i = 0; i < 3; i++) await e.decide({ type: 'signup', actor: { id: `n${i}` }, device })
+    const signup = (await e.decide({ type: 'signup', actor, device })).decision
+    expect(signup.features).toEqual({ signups_per_device_1h: 4 })
+
+    await e.decide({ type: 'login', actor, device, success: false })
+    const login = (await e.decide({ type: 'login', actor, device, success: true })).decision
+    // Updated by logins, read by a login rule (signups_per_device_1h), and fail_share, whose
+    // inputs are all there; in declaration order, counts first.
+    expect(login.features).toEqual({
+      signups_per_device_1h: 4,
+      logins_1h: 2,
+      failed_logins_1h: 1,
+      last_login: '2026-01-01T00:00:00Z',
+      fail_share: 0.5,
+    })
+    expect(Object.keys(login.features)).toEqual([
+      'signups_per_device_1h',
+      'logins_1h',
+      'failed_logins_1h',
+      'last_login',
+      'fail_share',
+    ])
+    expect(login.hits.map((h) => h.rule)).toEqual(['farm-login'])
+
+    // A comment rule reads fail_share, so the logins behind it are read (not updated); the rule
+    // that is off reads nothing.
+    const comment = (await e.decide({ type: 'comment', actor, text: 'hi' })).decision
+    expect(comment.features).toEqual({ logins_1h: 2, failed_logins_1h: 1, comments_1h: 1, fail_share: 0.5 })
+    expect(comment.errors).toEqual([])
+  })
+})

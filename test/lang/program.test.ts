@@ -53,6 +53,34 @@ describe('pipeline', () => {
   })
 })
 
+describe('variable reads', () => {
+  const reads = (text: string) =>
+    Object.fromEntries(
+      [...program(text).reads!].map(([name, fields]) => [name, fields === null ? null : [...fields].sort()]),
+    )
+
+  it('lists the fields selected of each variable', () => {
+    expect(reads("features.fails_1h > 3 && event.type == 'login' && has(event.ip)")).toEqual({
+      features: ['fails_1h'],
+      event: ['ip', 'type'],
+    })
+    expect(reads('features.?fails_1h.orValue(0) > 1')).toEqual({ features: ['fails_1h'] })
+    expect(reads('event.tags.exists(t, t == event.ip)')).toEqual({ event: ['ip', 'tags'] })
+  })
+
+  it('counts any other use as reading the whole variable', () => {
+    expect(reads('cel.bind(f, features, f.fails_1h > 1)')).toEqual({ features: null })
+    expect(reads("features.fails_1h > 1 && [event].size() > 0 && event.type == ''")).toEqual({
+      features: ['fails_1h'],
+      event: null,
+    })
+  })
+
+  it('does not mistake a local of the same name for the variable', () => {
+    expect(reads('[1, 2].exists(features, features > 1)')).toEqual({})
+  })
+})
+
 describe('evaluation', () => {
   it('reads variables from frame slots in environment order', () => {
     const p = program('event.attempts + features.fails_1h')

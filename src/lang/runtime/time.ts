@@ -87,20 +87,18 @@ const RFC3339 =
 export function parseTimestamp(text: string): Timestamp {
   const m = RFC3339.exec(text)
   if (!m) return fail('EVAL_INVALID_ARGUMENT', { detail: `invalid timestamp '${text}'` })
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ]
+  const year = Number(m[1])
+  const month = Number(m[2])
+  const day = Number(m[3])
+  const hour = Number(m[4])
+  const minute = Number(m[5])
+  const second = Number(m[6])
   const monthDays =
     month === 2
       ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
         ? 29
         : 28
-      : [4, 6, 9, 11].includes(month)
+      : month === 4 || month === 6 || month === 9 || month === 11
         ? 30
         : 31
   if (month < 1 || month > 12 || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59) {
@@ -115,12 +113,13 @@ export function parseTimestamp(text: string): Timestamp {
   return checkedTimestamp(seconds, nanos)
 }
 
+const p2 = (n: number): string => (n < 10 ? `0${n}` : String(n))
+
 /** RFC 3339 in UTC with as many fractional digits as needed (none when whole). */
 export function formatTimestamp(t: Timestamp): string {
   const days = Math.floor(t.seconds / 86400)
   const secs = t.seconds - days * 86400
   const { year, month, day } = civilFromDays(days)
-  const p2 = (n: number) => String(n).padStart(2, '0')
   const frac = t.nanos ? `.${String(t.nanos).padStart(9, '0').replace(/0+$/, '')}` : ''
   const hh = Math.floor(secs / 3600)
   const mm = Math.floor((secs % 3600) / 60)
