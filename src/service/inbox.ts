@@ -30,6 +30,9 @@ export class Inbox {
     this.process = process
     const leftover = existsSync(path) ? readFileSync(path, 'utf8') : ''
     this.fd = openSync(path, 'a')
+    // End a torn last line here, or the next append would join it and be unreadable after a
+    // crash: that batch's first event, acknowledged, would be lost.
+    if (leftover.length > 0 && !leftover.endsWith('\n')) writeSync(this.fd, '\n')
     for (const line of leftover.split('\n')) {
       if (!line) continue
       try {

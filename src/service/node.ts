@@ -253,7 +253,9 @@ export class BulwarkNode {
         },
       )
     }
-    const loadedAt = this.clock.now()
+    // Versions are ordered by loadedAt ("served last" at restart): never at or before the one
+    // serving now, even within one millisecond or after the wall clock stepped back.
+    const loadedAt = Math.max(this.clock.now(), this.policySource.loadedAt + 1)
     await this.repository.savePolicyVersion({
       version: r.pack.version,
       name: r.pack.name,
@@ -457,6 +459,7 @@ async function choosePack(
   repository: SqliteRepository,
   clock: Clock,
 ): Promise<{ pack: Pack; source: { source: string; loadedAt: number } }> {
+  const latest = (await repository.policyVersions(1))[0]
   const fromFiles = async (files: PackFiles, source: string, save: boolean) => {
     const r = loadPack(files)
     if (!r.ok)
@@ -465,7 +468,8 @@ async function choosePack(
         { count: r.diagnostics.length },
         { text: formatDiagnostics(r.diagnostics) },
       )
-    const loadedAt = clock.now()
+    // After every stored version, so that the one saved now is the latest (see updatePolicy).
+    const loadedAt = Math.max(clock.now(), latest ? latest.loadedAt + 1 : 0)
     if (save)
       await repository.savePolicyVersion({
         version: r.pack.version,
@@ -477,7 +481,6 @@ async function choosePack(
     return { pack: r.pack, source: { source, loadedAt } }
   }
   if (options.policyDir) return fromFiles(readPackDir(options.policyDir), options.policyDir, true)
-  const latest = (await repository.policyVersions(1))[0]
   if (latest) {
     const stored = await repository.policyVersion(latest.version)
     if (stored) return fromFiles(stored.files, stored.source, false)
