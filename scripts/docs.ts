@@ -1,12 +1,21 @@
 /**
- * `npm run docs`: regenerates the built-in function reference inside docs/policy-language.md.
+ * `npm run docs`: regenerates the documentation that is derived from the code — the built-in
+ * function reference inside docs/policy-language.md, and docs/errors.md from the error registry.
+ * Tests fail when either is stale.
  */
 
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { renderErrorReference } from '../src/core/error-reference.ts'
 import { withReference } from '../src/lang/reference.ts'
 
-const path = new URL('../docs/policy-language.md', import.meta.url)
-const before = readFileSync(path, 'utf8')
-const after = withReference(before)
-if (after !== before) writeFileSync(path, after)
-console.log(after === before ? 'docs/policy-language.md is up to date' : 'docs/policy-language.md updated')
+function update(name: string, render: (before: string) => string): void {
+  const path = new URL(`../${name}`, import.meta.url)
+  const before = existsSync(path) ? readFileSync(path, 'utf8') : ''
+  const after = render(before)
+  if (after !== before) writeFileSync(path, after)
+  console.log(after === before ? `${name} is up to date` : `${name} updated`)
+}
+
+update('docs/policy-language.md', withReference)
+const registry = readFileSync(new URL('../src/core/errors.ts', import.meta.url), 'utf8')
+update('docs/errors.md', () => renderErrorReference(registry))
