@@ -25,6 +25,7 @@ export const ERRORS = {
 
   // ── storage ────────────────────────────────────────────────────────────────
   STORAGE_JOURNAL: { status: 500, message: 'the journal is damaged at {where}: {detail}' },
+  STORAGE_INBOX: { status: 500, message: 'the inbox cannot be read at {where}: {detail}' },
 
   // ── rule language: compile time (parse and type-check) ─────────────────────
   CEL_SYNTAX: { status: 400, message: '{detail}' },

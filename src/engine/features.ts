@@ -98,7 +98,7 @@ export function prepareFeatures(
     let update = f.update
     if (update && feature.where) {
       const v = feature.where.evaluateFrame(frame)
-      if (isCelError(v)) failed.push({ name: feature.name, code: v.code, message: `where: ${v.message}` })
+      if (isCelError(v)) failed.push({ name: feature.name, code: v.code, message: `where: ${v.redacted}` })
       update = v === true
     }
     let value: number | string | undefined
@@ -159,7 +159,7 @@ export function featureObject(
     frame[SLOT.features] = features
     for (const d of plan.derived) {
       const v = d.program.evaluateFrame(frame)
-      if (isCelError(v)) failed.push({ name: d.name, code: v.code, message: v.message })
+      if (isCelError(v)) failed.push({ name: d.name, code: v.code, message: v.redacted })
       else {
         features[d.name] = v
         plain[d.name] = toPlain(v)

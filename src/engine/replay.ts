@@ -40,22 +40,37 @@ export interface ReplaySummary {
 }
 
 export interface ReplayOptions {
-  /** Called with every decision, in replay order. */
-  readonly onDecision?: (decision: Decision, duplicate: boolean) => void
+  /** Called with every decision, in replay order, with the event as read (raw, before validation). */
+  readonly onDecision?: (decision: Decision, duplicate: boolean, event: Record<string, unknown>) => void
   /** Called now and then with progress (decided so far, total). */
   readonly onProgress?: (done: number, total: number) => void
 }
 
 const MAX_PROBLEMS = 20
 
-interface Queued {
+/** One event ready to replay: where it came from (a line, or a position), its time and content. */
+export interface ReplayEvent {
   readonly line: number
+  /** Event time, ms since the epoch. */
   readonly time: number
   readonly event: Record<string, unknown>
 }
 
+/** Events already parsed (e.g. read from storage), in any order; they are replayed by time. */
+export interface ParsedEvents {
+  readonly events: ReplayEvent[]
+  readonly lines: number
+  readonly problems: ReplayProblem[]
+  readonly rejected: number
+}
+
 export async function replay(pack: Pack, input: string, options: ReplayOptions = {}): Promise<ReplaySummary> {
   const started = performance.now()
+  return replayEvents(pack, parseEvents(input), options, started)
+}
+
+/** Parses JSON lines into replayable events; bad lines become numbered problems. */
+export function parseEvents(input: string): ParsedEvents {
   const problems: ReplayProblem[] = []
   let rejected = 0
   const reject = (line: number, code: string, message: string) => {
@@ -63,7 +78,7 @@ export async function replay(pack: Pack, input: string, options: ReplayOptions =
     if (problems.length < MAX_PROBLEMS) problems.push({ line, code, message })
   }
 
-  const queue: Queued[] = []
+  const queue: ReplayEvent[] = []
   const lines = input.split('\n')
   let count = 0
   for (let i = 0; i < lines.length; i++) {
@@ -88,6 +103,23 @@ export async function replay(pack: Pack, input: string, options: ReplayOptions =
     }
     queue.push({ line: i + 1, time: time.toMillis(), event: event as Record<string, unknown> })
   }
+  return { events: queue, lines: count, problems, rejected }
+}
+
+/** Decides parsed events in event-time order (sorting `parsed.events` in place). */
+export async function replayEvents(
+  pack: Pack,
+  parsed: ParsedEvents,
+  options: ReplayOptions = {},
+  started = performance.now(),
+): Promise<ReplaySummary> {
+  const problems = [...parsed.problems]
+  let rejected = parsed.rejected
+  const reject = (line: number, code: string, message: string) => {
+    rejected++
+    if (problems.length < MAX_PROBLEMS) problems.push({ line, code, message })
+  }
+  const queue = parsed.events
   // Array.prototype.sort is stable: equal times keep their order in the file.
   queue.sort((a, b) => a.time - b.time)
 
@@ -110,7 +142,7 @@ export async function replay(pack: Pack, input: string, options: ReplayOptions =
     clock.set(q.time)
     try {
       const { decision, duplicate } = await engine.decide(q.event)
-      options.onDecision?.(decision, duplicate)
+      options.onDecision?.(decision, duplicate, q.event)
       if (duplicate) {
         duplicates++
       } else {
@@ -129,7 +161,7 @@ export async function replay(pack: Pack, input: string, options: ReplayOptions =
   const elapsedMs = performance.now() - started
   return {
     policy: { name: pack.name, version: pack.version },
-    lines: count,
+    lines: parsed.lines,
     decided,
     duplicates,
     rejected,

@@ -66,7 +66,8 @@ export function evaluateRules(pack: Pack, event: Record<string, unknown>, frame:
       })
       if (mode === 'enforce') enforced.push(rule)
     } else if (isCelError(v)) {
-      errors.push({ rule: rule.id, code: v.code, message: v.message })
+      // The message without run-time values: they may be PII, and the decision is stored.
+      errors.push({ rule: rule.id, code: v.code, message: v.redacted })
     } else if (v !== false) {
       errors.push({
         rule: rule.id,

@@ -4,7 +4,7 @@
  * and read the event needs, and gets every value back — so a networked store (Redis) costs one
  * round trip per decision. Updates are applied before reads: the current event counts itself.
  *
- * Semantics every implementation shares (docs/features.md):
+ * Semantics every implementation shares (docs/policy-packs.md, §6 "How features behave"):
  * - Windows slide with a granularity of 1/60 of their length (never under 1 s): an event leaves
  *   a 1 h window between 59 and 60 minutes after it happened.
  * - distinct is exact up to 1,024 values per key, then a HyperLogLog (2,048 registers, about

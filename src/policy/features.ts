@@ -40,6 +40,8 @@ export interface DerivedFeature {
 
 export const WINDOWED_KINDS = ['count', 'sum', 'distinct', 'min', 'max'] as const
 export const SEEN_KINDS = ['first_seen', 'last_seen'] as const
+/** The keys that say what a feature is: exactly one per feature (beside its description). */
+export const FEATURE_KINDS = [...WINDOWED_KINDS, ...SEEN_KINDS, 'expr'] as const
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 export const MAX_WINDOW_MS = 90 * 86_400_000

@@ -10,7 +10,7 @@ import { own } from '../core/own.ts'
 import { OPAQUE_TYPES } from '../lang/env.ts'
 import { parseDuration, parseTimestamp } from '../lang/runtime/time.ts'
 import { CelError, Timestamp } from '../lang/runtime/values.ts'
-import { listOf, mapOf, objectType, parseType, T, type Type } from '../lang/types.ts'
+import { listOf, mapOf, objectType, T, type Type } from '../lang/types.ts'
 
 export type Scalar = 'string' | 'int' | 'double' | 'bool' | 'timestamp' | 'duration' | 'ip' | 'dyn'
 
@@ -53,12 +53,60 @@ const SCALARS: Record<Scalar, Type> = {
   dyn: T.dyn,
 }
 
-/** Builds a field spec; throws an Error with a readable message on a bad type name. */
+/** The field types a pack may declare, for messages. */
+const FIELD_TYPES =
+  'string, int, double, bool, timestamp, duration, ip, dyn, list<T>, map<string, T> or object'
+
+/** A field declared with a type Bulwark does not know. */
+export class FieldTypeError extends Error {
+  /** Where the type is written, below the field's declaration (e.g. fields, id, type). */
+  readonly at: readonly string[]
+  constructor(at: readonly string[], message: string) {
+    super(message)
+    this.name = 'FieldTypeError'
+    this.at = at
+  }
+}
+
+/** Builds a field spec; throws a FieldTypeError naming the field on a bad type name. */
 export function fieldSpec(name: string, decl: FieldDecl): FieldSpec {
+  const errors: FieldTypeError[] = []
+  const spec = specOf(name, decl, { field: name, at: [], declared: undefined }, errors)
+  if (errors[0]) throw errors[0]
+  return spec
+}
+
+/** Every unknown type in a field's declaration, nested fields included, each at its place. */
+export function fieldTypeErrors(name: string, decl: FieldDecl): FieldTypeError[] {
+  const errors: FieldTypeError[] = []
+  specOf(name, decl, { field: name, at: [], declared: undefined }, errors)
+  return errors
+}
+
+/** The declaration a nested spec comes from: its field, its place, and its whole type text. */
+interface Origin {
+  readonly field: string
+  /** Below the field's own declaration, e.g. [fields, id] for device.id. */
+  readonly at: readonly string[]
+  readonly declared: string | undefined
+}
+
+/** The spec of a declaration; an unknown type is pushed to `errors` and taken as dyn meanwhile. */
+function specOf(name: string, decl: FieldDecl, origin: Origin, errors: FieldTypeError[]): FieldSpec {
   const d = typeof decl === 'string' ? { type: decl } : decl
   const common = { required: d.required ?? false, pii: d.pii ?? false }
   if (d.type === 'object' || (d.type === undefined && d.fields)) {
-    const fields = new Map(Object.entries(d.fields ?? {}).map(([k, v]) => [k, fieldSpec(`${name}.${k}`, v)]))
+    const fields = new Map(
+      Object.entries(d.fields ?? {}).map(([k, v]) => [
+        k,
+        specOf(
+          `${name}.${k}`,
+          v,
+          { field: `${name}.${k}`, at: [...origin.at, 'fields', k], declared: undefined },
+          errors,
+        ),
+      ]),
+    )
     return {
       ...common,
       kind: 'object',
@@ -79,19 +127,21 @@ export function fieldSpec(name: string, decl: FieldDecl): FieldSpec {
       ...(d.maximum !== undefined ? { maximum: d.maximum } : {}),
     }
   }
+  const inner = { ...origin, declared: origin.declared ?? typeText }
   const list = /^list<\s*(.+)\s*>$/.exec(typeText)
   if (list) {
-    const item = fieldSpec(`${name}[]`, list[1]!)
+    const item = specOf(`${name}[]`, list[1]!, inner, errors)
     return { ...common, kind: 'list', type: listOf(item.type), item }
   }
   const map = /^map<\s*string\s*,\s*(.+)\s*>$/.exec(typeText)
   if (map) {
-    const item = fieldSpec(`${name}{}`, map[1]!)
+    const item = specOf(`${name}{}`, map[1]!, inner, errors)
     return { ...common, kind: 'map', type: mapOf(T.string, item.type), item }
   }
-  // Lets parseType explain anything else (it throws with the position of the problem).
-  parseType(typeText)
-  throw new Error(`unsupported field type '${typeText}' for ${name}`)
+  const whole = origin.declared && origin.declared !== typeText ? ` in '${origin.declared}'` : ''
+  const message = `field '${origin.field}' has an unknown type '${typeText.trim()}'${whole}; a field type is ${FIELD_TYPES}`
+  errors.push(new FieldTypeError([...origin.at, 'type'], message))
+  return { ...common, kind: 'dyn', type: T.dyn }
 }
 
 export interface FieldProblem {

@@ -44,12 +44,16 @@ export function sourceEntries(source: string, kind: ListKind): string[] | string
   return s.load()
 }
 
-/** Entries of a list file: one per line, blank lines and # comments ignored. */
-export function parseListFile(text: string): { value: string; line: number }[] {
-  const out: { value: string; line: number }[] = []
+/**
+ * Entries of a list file: one per line, blank lines and # comments ignored, each with its line
+ * (1-based) and the offset of the entry in that line (after any leading whitespace).
+ */
+export function parseListFile(text: string): { value: string; line: number; col: number }[] {
+  const out: { value: string; line: number; col: number }[] = []
   text.split(/\r?\n/).forEach((raw, i) => {
-    const value = raw.replace(/#.*$/, '').trim()
-    if (value) out.push({ value, line: i + 1 })
+    const bare = raw.replace(/#.*$/, '')
+    const value = bare.trim()
+    if (value) out.push({ value, line: i + 1, col: bare.length - bare.trimStart().length })
   })
   return out
 }

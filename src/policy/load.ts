@@ -8,6 +8,7 @@
 
 import { createHash } from 'node:crypto'
 import { isOutcome, type Outcome, type RuleMode } from '../core/domain.ts'
+import { own } from '../core/own.ts'
 import type { FeatureKind, FeatureSpec } from '../features/types.ts'
 import { type Diagnostic, DiagnosticSink, sortDiagnostics } from '../lang/diagnostics.ts'
 import { Environment } from '../lang/env.ts'
@@ -17,6 +18,7 @@ import { objectType, T, type Type } from '../lang/types.ts'
 import { type EventTypePlan, eventTypePlan, selectTypes, unionType } from './events.ts'
 import {
   type DerivedFeature,
+  FEATURE_KINDS,
   type FeaturePlan,
   featureSpec,
   fieldType,
@@ -28,7 +30,7 @@ import {
   resultType,
   WINDOWED_KINDS,
 } from './features.ts'
-import { type FieldDecl, specAt } from './fields.ts'
+import { type FieldDecl, fieldTypeErrors, specAt } from './fields.ts'
 import {
   entryProblem,
   LIST_TYPES,
@@ -58,9 +60,19 @@ function kindOf(path: string): FileKind | undefined {
   return m ? (m[1] as FileKind) : undefined
 }
 
+/**
+ * A content hash of the files: each path and text is hashed after its length in bytes, so no
+ * text can imitate a file boundary, whatever characters it holds.
+ */
 export function packVersion(files: PackFiles): string {
   const h = createHash('sha256')
-  for (const path of Object.keys(files).sort()) h.update(path).update('\0').update(files[path]!).update('\0')
+  for (const path of Object.keys(files).sort()) {
+    const text = files[path]!
+    h.update(`${Buffer.byteLength(path)}:`)
+      .update(path)
+      .update(`${Buffer.byteLength(text)}:`)
+      .update(text)
+  }
   return h.digest('hex').slice(0, 12)
 }
 
@@ -85,14 +97,17 @@ class PackLoader {
 
   load(): LoadResult {
     const parsed = new Map<FileKind, Parsed[]>()
+    /** Kinds with a file left out (bad YAML or schema): what they declare is not fully known. */
+    const incomplete = new Set<FileKind>()
     for (const path of Object.keys(this.files).sort()) {
       const kind = kindOf(path)
       if (!kind) continue
       const file = new YamlFile(path, this.files[path]!)
       this.yaml.set(path, file)
-      if (!file.ok) continue
-      const value = file.value() ?? {}
-      if (checkSchema(kind, file, value)) parsed.set(kind, [...(parsed.get(kind) ?? []), { file, value }])
+      const value = file.ok ? (file.value() ?? {}) : undefined
+      if (file.ok && checkSchema(kind, file, value))
+        parsed.set(kind, [...(parsed.get(kind) ?? []), { file, value }])
+      else incomplete.add(kind)
     }
     const manifest = parsed.get('manifest')?.[0]
     if (!this.yaml.has('bulwark.yaml') && !this.yaml.has('bulwark.yml')) {
@@ -104,8 +119,8 @@ class PackLoader {
     const manifestFile = manifest.file
 
     const m = manifest.value
-    const eventTypes = this.eventTypes(manifest)
-    const entities = this.entities(manifest, eventTypes)
+    const { eventTypes, complete } = this.eventTypes(manifest)
+    const entities = this.entities(manifest, eventTypes, complete)
     const lists = this.lists(parsed.get('lists') ?? [])
     if (manifestFile.sink.hasErrors) return this.failure()
 
@@ -126,7 +141,11 @@ class PackLoader {
       envFor,
     )
     const rules = this.rules(parsed.get('rules') ?? [], eventTypes, entities, (t) => envFor(t, featuresType))
-    const tests = (parsed.get('tests') ?? []).flatMap((p) => parseTests(p.file, p.value))
+    const known = {
+      rules: incomplete.has('rules') ? undefined : new Set(rulesIn(parsed.get('rules') ?? [])),
+      features: incomplete.has('features') ? undefined : new Set(featuresIn(parsed.get('features') ?? [])),
+    }
+    const tests = (parsed.get('tests') ?? []).flatMap((p) => parseTests(p.file, p.value, known))
     if (this.hasErrors()) return this.failure()
 
     const rulesByType = new Map<string, RulePlan[]>()
@@ -205,32 +224,64 @@ class PackLoader {
 
   // ── manifest ─────────────────────────────────────────────────────────
 
-  private eventTypes({ file, value: m }: Parsed): Map<string, EventTypePlan> {
+  /** The event types that could be built; `complete` is false when any could not. */
+  private eventTypes({ file, value: m }: Parsed): {
+    eventTypes: Map<string, EventTypePlan>
+    complete: boolean
+  } {
     const out = new Map<string, EventTypePlan>()
     const common = (m.common ?? {}) as Record<string, FieldDecl>
+    let complete = this.fieldTypesKnown(file, ['common'], common, 'common fields')
     for (const [name, decl] of Object.entries(
       m.events as Record<string, { fields?: Record<string, FieldDecl> }>,
     )) {
+      const where = ['events', name, 'fields']
+      if (!this.fieldTypesKnown(file, where, decl.fields ?? {}, `event type '${name}'`) || !complete) {
+        complete = false
+        continue
+      }
       try {
         out.set(name, eventTypePlan(name, decl, common))
       } catch (e) {
+        complete = false
         this.report(file, ['events', name], 'POLICY_INVALID', {
           detail: `event type '${name}': ${(e as Error).message}`,
         })
       }
     }
-    return out
+    return { eventTypes: out, complete }
   }
 
+  /** Reports every field of an unknown type, at the type; whether there were none. */
+  private fieldTypesKnown(
+    file: YamlFile,
+    at: PathItem[],
+    fields: Record<string, FieldDecl>,
+    whose: string,
+  ): boolean {
+    let known = true
+    for (const [name, decl] of Object.entries(fields))
+      for (const e of fieldTypeErrors(name, decl)) {
+        known = false
+        this.report(file, [...at, name, ...e.at], 'POLICY_INVALID', { detail: `${whose}: ${e.message}` })
+      }
+    return known
+  }
+
+  /** Entities, by own property only: an entity may be called `constructor` or `__proto__`. */
   private entities(
     { file, value: m }: Parsed,
     eventTypes: Map<string, EventTypePlan>,
+    allTypes: boolean,
   ): Map<string, EntityPlan> {
     const out = new Map<string, EntityPlan>()
     const labels = (m.labels ?? {}) as Record<string, string[]>
-    for (const [name, path] of Object.entries((m.entities ?? {}) as Record<string, string>)) {
+    const declared = (m.entities ?? {}) as Record<string, string>
+    for (const [name, path] of Object.entries(declared)) {
       const types = [...eventTypes.values()].filter((t) => specAt(t.fields, path))
       if (types.length === 0) {
+        // An event type that failed to build may declare it: that failure is reported already.
+        if (!allTypes) continue
         this.report(file, ['entities', name], 'POLICY_REFERENCE', {
           what: 'field',
           name: path,
@@ -239,7 +290,7 @@ class PackLoader {
         continue
       }
       const pii = types.some((t) => t.pii.some((p) => path === p || path.startsWith(`${p}.`)))
-      const names = labels[name] ?? []
+      const names = own(labels, name) ?? []
       out.set(name, {
         name,
         path,
@@ -251,7 +302,7 @@ class PackLoader {
       })
     }
     for (const entity of Object.keys(labels)) {
-      if (!out.has(entity) && !m.entities?.[entity])
+      if (!out.has(entity) && !Object.hasOwn(declared, entity))
         this.report(
           file,
           ['labels', entity],
@@ -322,15 +373,10 @@ class PackLoader {
     const entries: string[] = []
     const sink = new DiagnosticSink(new Source(text, { file: path }))
     const lineStarts = [0, ...[...text.matchAll(/\n/g)].map((m) => m.index! + 1)]
-    for (const { value, line } of parseListFile(text)) {
+    for (const { value, line, col } of parseListFile(text)) {
       const problem = entryProblem(kind, value)
-      if (problem)
-        sink.report(
-          'POLICY_INVALID',
-          { detail: problem },
-          lineStarts[line - 1]!,
-          lineStarts[line - 1]! + value.length,
-        )
+      const start = lineStarts[line - 1]! + col
+      if (problem) sink.report('POLICY_INVALID', { detail: problem }, start, start + value.length)
       else entries.push(value)
     }
     this.extra.push(...sink.items)
@@ -361,7 +407,19 @@ class PackLoader {
           continue
         }
         seen.set(name, file.path)
-        const kind = Object.keys(decl).find((k) => k !== 'description')!
+        const kinds = Object.keys(decl).filter((k) => k !== 'description')
+        if (kinds.length !== 1) {
+          const found = kinds.length ? `it has ${kinds.length}: ${kinds.join(' and ')}` : 'it has none'
+          this.report(
+            file,
+            ['features', name, ...kinds.slice(1, 2)],
+            'POLICY_SCHEMA',
+            { detail: `features.${name}: needs exactly one of ${FEATURE_KINDS.join(', ')}; ${found}` },
+            true,
+          )
+          continue
+        }
+        const kind = kinds[0]!
         if (kind === 'expr') {
           derivedDecls.push({ file, name, expr: decl.expr })
           continue
@@ -575,6 +633,13 @@ class PackLoader {
 }
 
 type EnvFactory = (eventType: Type, featuresType: Type) => Environment
+
+/** Rule ids declared in rules files (whether or not their expressions compile). */
+const rulesIn = (files: readonly Parsed[]): string[] =>
+  files.flatMap((p) => (p.value.rules as { id: string }[]).map((r) => r.id))
+
+/** Feature names declared in features files. */
+const featuresIn = (files: readonly Parsed[]): string[] => files.flatMap((p) => Object.keys(p.value.features))
 
 /** Every program of a pack uses the same variables in the same slots (see FRAME_VARIABLES). */
 function envFactory(listsType: Type, labelsType: Type): EnvFactory {

@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { own } from '../core/own.ts'
 import { suggest } from '../lang/suggest.ts'
 import type { PathItem, YamlFile } from './yaml.ts'
 
@@ -36,18 +37,26 @@ export function checkSchema(kind: FileKind, file: YamlFile, value: unknown): boo
       e.keyword === 'additionalProperties'
         ? (e.params as { additionalProperty: string }).additionalProperty
         : undefined
-    const [start, end] = extra !== undefined ? file.keyRange([...path, extra]) : file.range(path)
+    // A key that is not valid here (unknown, or a name of the wrong form) is shown at the key.
+    const key = extra ?? (e as { propertyName?: string }).propertyName
+    const [start, end] = key !== undefined ? file.keyRange([...path, key]) : file.range(path)
     file.sink.report('POLICY_SCHEMA', { detail: describe(path, e, extra) }, start, end)
   }
   return false
 }
 
-/** One error per location: oneOf/anyOf produce a cascade; keep the deepest, most specific ones. */
+/** Keywords that only wrap the errors of their subschemas. */
+const WRAPPERS = new Set(['oneOf', 'anyOf', 'if', 'propertyNames'])
+
+/**
+ * One error per location and property: oneOf/anyOf produce a cascade; keep the deepest, most
+ * specific ones, and every key that is unknown, missing or badly named.
+ */
 function mostSpecific(errors: ErrorObject[]): ErrorObject[] {
-  const concrete = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if')
+  const concrete = errors.filter((e) => !WRAPPERS.has(e.keyword))
   const byPath = new Map<string, ErrorObject>()
   for (const e of concrete.length ? concrete : errors) {
-    const key = `${e.instancePath}|${e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : ''}`
+    const key = `${e.instancePath}|${which(e)}`
     if (!byPath.has(key)) byPath.set(key, e)
   }
   // Drop "must be string" from a oneOf branch when the object branch has something to say.
@@ -55,6 +64,12 @@ function mostSpecific(errors: ErrorObject[]): ErrorObject[] {
   return paths.filter(
     (e) => !(e.keyword === 'type' && paths.some((o) => o !== e && o.instancePath.startsWith(e.instancePath))),
   )
+}
+
+/** The key an error is about, when it names one: unknown, missing, or a name of the wrong form. */
+function which(e: ErrorObject): string {
+  const p = e.params as { additionalProperty?: string; missingProperty?: string }
+  return p.additionalProperty ?? p.missingProperty ?? (e as { propertyName?: string }).propertyName ?? ''
 }
 
 function pointerToPath(pointer: string): PathItem[] {
@@ -96,7 +111,30 @@ function hintForPattern(pattern: string): string {
   if (pattern.includes('(s|m|h|d)')) return 'a span such as 30s, 10m, 1h or 7d'
   if (pattern.includes('list<'))
     return 'a type: string, int, double, bool, timestamp, duration, ip, dyn, list<T> or map<string, T>'
-  if (pattern.startsWith('^[a-z')) return 'lower-case letters, digits, _ or -'
   if (pattern.includes('\\.')) return 'a field path such as device.id'
+  const name = /^\^\[([^\]]+)\]\[([^\]]+)\]\*\$$/.exec(pattern)
+  if (name) return `${describeClass(name[2]!, 'and')}, starting with ${describeClass(name[1]!, 'or', true)}`
   return `the pattern ${pattern}`
+}
+
+const RANGES: Readonly<Record<string, readonly [string, string]>> = {
+  'a-z': ['a lower-case letter', 'lower-case letters'],
+  'A-Z': ['an upper-case letter', 'upper-case letters'],
+  '0-9': ['a digit', 'digits'],
+}
+
+/** A regular-expression character class (`a-z0-9._-`) in words: "lower-case letters, digits, ., _ and -". */
+function describeClass(cls: string, conjunction: string, one = false): string {
+  const parts: string[] = []
+  for (let i = 0; i < cls.length; ) {
+    const range = own(RANGES, cls.slice(i, i + 3))
+    if (range) {
+      parts.push(range[one ? 0 : 1])
+      i += 3
+    } else {
+      parts.push(cls[i] === '\\' ? cls[++i]! : cls[i]!)
+      i++
+    }
+  }
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} ${conjunction} ${parts.at(-1)}` : parts.join('')
 }

@@ -4,7 +4,7 @@
  * reports errors at the exact column of the file, whatever the quoting or block style.
  */
 
-import { type Document, isNode, isScalar, LineCounter, type Node, parseDocument } from 'yaml'
+import { type Document, isNode, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml'
 import { DiagnosticSink } from '../lang/diagnostics.ts'
 import { Source } from '../lang/source.ts'
 
@@ -18,6 +18,8 @@ export class YamlFile {
   /** Diagnostics about this file (YAML syntax, schema, references). */
   readonly sink: DiagnosticSink
   private readonly counter: LineCounter
+  /** Set when the document parsed but could not become a JavaScript value (see value()). */
+  private unconvertible = false
 
   constructor(path: string, text: string) {
     this.path = path
@@ -31,12 +33,37 @@ export class YamlFile {
   }
 
   get ok(): boolean {
-    return this.doc.errors.length === 0
+    return this.doc.errors.length === 0 && !this.unconvertible
   }
 
-  /** Plain JavaScript value of the document. */
+  /**
+   * Plain JavaScript value of the document, or undefined after reporting POLICY_YAML when it has
+   * none: the yaml library refuses aliases that would expand without bound (an alias bomb).
+   */
   value(): unknown {
-    return this.doc.toJS({ maxAliasCount: 100 })
+    try {
+      return this.doc.toJS({ maxAliasCount: 100 })
+    } catch (e) {
+      this.unconvertible = true
+      const [start, end] = this.firstAliasRange()
+      const why = e instanceof ReferenceError && /alias count/i.test(e.message)
+      const detail = why
+        ? 'aliases here expand to too many values (an alias bomb?); write the values out or nest fewer aliases'
+        : `the document has no plain value: ${(e as Error).message}`
+      this.sink.report('POLICY_YAML', { detail }, start, end)
+      return undefined
+    }
+  }
+
+  private firstAliasRange(): [number, number] {
+    let range: [number, number] = [0, 1]
+    visit(this.doc, {
+      Alias: (_, node) => {
+        if (node.range) range = [node.range[0], node.range[1]]
+        return visit.BREAK
+      },
+    })
+    return range
   }
 
   /** The node at a path, or the closest ancestor that exists. */
@@ -89,22 +116,78 @@ export class YamlFile {
   }
 }
 
-/** For each character of `value` (and one past its end), its offset in `source[start, end)`. */
+/**
+ * For each character of `value` (and one past its end), its offset in `source[start, end)`.
+ * Characters are matched in order; what the value does not hold as itself is stepped over
+ * wherever it sits, however far: indentation, folded line breaks and line continuations, and
+ * escapes (`\x`, `''`), each standing for the one character it produces.
+ */
 function alignString(value: string, source: string, start: number, end: number): number[] {
   const out: number[] = []
   let j = start
-  // Skip a block scalar header or an opening quote.
-  if (source[j] === '|' || source[j] === '>') j = source.indexOf('\n', j) + 1
-  else if (source[j] === '"' || source[j] === "'") j++
+  const quote = source[j] === '"' || source[j] === "'" ? source[j] : undefined
+  // Skip a block scalar header (with its indicators or comment) or an opening quote.
+  if (source[j] === '|' || source[j] === '>') j = source.indexOf('\n', j) + 1 || end
+  else if (quote) j++
+  const isBreak = (k: number) => source[k] === '\n' || source[k] === '\r'
+  /** Length of the escape at k (0 when there is none): one character of the value. */
+  const escapeAt = (k: number): number => {
+    if (quote === "'") return source[k] === "'" && k + 1 < end - 1 && source[k + 1] === "'" ? 2 : 0
+    if (quote !== '"' || source[k] !== '\\' || isBreak(k + 1)) return 0
+    return ESCAPE_LENGTHS[source[k + 1] ?? ''] ?? 2
+  }
+  /** Whitespace, line breaks and (in double quotes) line continuations from k on. */
+  const skipBlank = (k: number): number => {
+    while (k < end) {
+      if (source[k] === ' ' || source[k] === '\t' || isBreak(k)) k++
+      else if (quote === '"' && source[k] === '\\' && isBreak(k + 1)) k += 2
+      else break
+    }
+    return k
+  }
+  /** Whether the character at k stands for itself (a backslash in double quotes never does). */
+  const literal = (k: number) => k < end && escapeAt(k) === 0 && !(quote === '"' && source[k] === '\\')
   for (let i = 0; i < value.length; i++) {
     const c = value[i]!
-    let k = j
-    while (k < end && k - j < 12 && source[k] !== c) k++
-    if (k < end && source[k] === c) {
+    if (source[j] === c && literal(j)) {
+      out.push(j++)
+      continue
+    }
+    if (c === '\n' && source[j] === '\r' && source[j + 1] === '\n') {
+      out.push(j)
+      j += 2
+      continue
+    }
+    const k = skipBlank(j)
+    if (k > j && (c === ' ' || c === '\n')) {
+      // A folded line break: the space (or newline) of the value stands where the break was.
+      out.push(j)
+      j = k
+      continue
+    }
+    const escaped = k < end ? escapeAt(k) : 0
+    if (escaped > 0) {
+      out.push(k)
+      j = k + escaped
+      // \U0001F600 is two UTF-16 units of the value: both stand at the escape.
+      if (isHighSurrogate(c) && i + 1 < value.length) {
+        out.push(k)
+        i++
+      }
+    } else if (source[k] === c && literal(k)) {
       out.push(k)
       j = k + 1
-    } else out.push(Math.min(j, end))
+    } else {
+      // Not in the source as such (a second newline of a fold): it stands where we are.
+      out.push(Math.min(j, end))
+      j = k
+    }
   }
   out.push(Math.min(j, end))
   return out
 }
+
+const isHighSurrogate = (c: string) => c >= '\uD800' && c <= '\uDBFF'
+
+/** Source lengths of double-quoted escapes longer than two characters (`\x41`, `\u00e9`, …). */
+const ESCAPE_LENGTHS: Readonly<Record<string, number>> = { x: 4, u: 6, U: 10 }

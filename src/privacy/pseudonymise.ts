@@ -15,7 +15,7 @@ export class Pseudonymiser {
     if (this.key.length < 16) throw new Error('the PII key must be at least 16 bytes')
   }
 
-  /** `p:` + the first 128 bits of HMAC-SHA256(key, value), base64url. */
+  /** `p:` + the first 22 base64url characters (132 bits) of HMAC-SHA256(key, value). */
   pseudonym(value: string): string {
     let p = this.cache.get(value)
     if (p === undefined) {

@@ -6,9 +6,10 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { formatMessage } from '../core/errors.ts'
 import type { BulwarkNode } from '../service/node.ts'
 import { registerAuth } from './auth.ts'
-import { registerErrorHandling } from './errors.ts'
+import { errorBody, registerErrorHandling } from './errors.ts'
 import { registerDecisions } from './routes/decisions.ts'
 import { registerEntities } from './routes/entities.ts'
 import { registerLists } from './routes/lists.ts'
@@ -29,7 +30,22 @@ export async function buildApp(node: BulwarkNode, options: AppOptions): Promise<
     logger: options.logger ? { level: 'info' } : false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
-    return503OnClosing: true,
+    // Fastify's own 503 while closing is not in the error format: answered below instead.
+    return503OnClosing: false,
+  })
+  // Once the server begins to stop, a request arriving on an open keep-alive connection is
+  // refused before anything else (authentication included) runs; Fastify adds Connection: close.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onRequest', async (_req, reply) => {
+    if (closing)
+      return reply
+        .status(503)
+        .send(
+          errorBody('UNAVAILABLE', formatMessage('UNAVAILABLE', { detail: 'the server is shutting down' })),
+        )
   })
   // Only JSON (and, for policy uploads, tarballs): a text/plain body is refused with 415.
   app.removeContentTypeParser('text/plain')

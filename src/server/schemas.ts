@@ -75,12 +75,18 @@ export const decisionSchema = {
 export const eventSchema = {
   type: 'object',
   description:
-    'One event: `type`, optional `id` (a repeated id returns the recorded decision), optional `time` (RFC 3339), `actor.id`, then the fields the event type declares.',
+    'One event: `type`, optional `id` (a repeated id returns the recorded decision), optional `time` (an RFC 3339 string or epoch milliseconds), `actor.id`, then the fields the event type declares.',
   required: ['type'],
   properties: {
     type: { type: 'string' },
     id: { type: 'string' },
-    time: { type: 'string' },
+    // No `type` keyword on purpose: the server coerces request types, which would turn epoch
+    // milliseconds into a string of digits (or `true` into "true"); the event validation checks it.
+    time: {
+      description:
+        'When the event happened: an RFC 3339 string (`2026-03-01T12:00:00Z`) or epoch milliseconds (a number); default: when it was received. Anything else is a 400 EVENT_INVALID.',
+      examples: ['2026-03-01T12:00:00Z', 1772366400000],
+    },
     actor: { type: 'object', properties: { id: { type: 'string' } }, additionalProperties: true },
   },
   additionalProperties: true,

@@ -90,7 +90,9 @@ export class BulwarkNode {
     this.clock = parts.clock
     this.snapshotPath = join(parts.dataDir, 'features.snapshot')
     this.policySource = parts.policySource
-    this.inbox = new Inbox(join(parts.dataDir, 'inbox.jsonl'), (e) => this.decideAsync(e.body))
+    this.inbox = new Inbox(join(parts.dataDir, 'inbox.jsonl'), parts.options.piiKey, (e) =>
+      this.decideAsync(e.body),
+    )
     const every = (ms: number, fn: () => unknown) => {
       const t = setInterval(
         () =>

@@ -42,6 +42,8 @@ export async function saveFeatureSnapshot(
 
 export interface Recovery {
   readonly store: MemoryFeatureStore
+  /** Whether a feature snapshot was loaded (else every recorded update was replayed). */
+  readonly fromSnapshot: boolean
   /** Seq the snapshot covered (0 without one). */
   readonly snapshotSeq: number
   /** Decisions whose updates were replayed on top of the snapshot. */
@@ -57,6 +59,7 @@ export async function recoverFeatures(
 ): Promise<Recovery> {
   const store = new MemoryFeatureStore(options)
   let header: Header = { seq: 0, unrecorded: [], takenAt: 0 }
+  let fromSnapshot = false
   if (existsSync(path)) {
     const data = await readSnapshotFile(path)
     const text = data.subarray(0, Math.min(data.length, 1 << 20)).toString('latin1')
@@ -64,6 +67,7 @@ export async function recoverFeatures(
       const end = text.indexOf('\n', MAGIC.length)
       header = JSON.parse(text.slice(MAGIC.length, end)) as Header
       store.restoreSnapshot(data.subarray(end + 1))
+      fromSnapshot = true
     }
   }
   const skip = new Set(header.unrecorded)
@@ -81,5 +85,5 @@ export async function recoverFeatures(
     if (page.lastSeq === after || page.batches.length === 0) break
     after = page.lastSeq
   }
-  return { store, snapshotSeq: header.seq, replayedDecisions, replayedUpdates }
+  return { store, fromSnapshot, snapshotSeq: header.seq, replayedDecisions, replayedUpdates }
 }

@@ -657,19 +657,25 @@ describe('PII in storage', () => {
     }
   })
 
-  // BUG (src/engine/engine.ts, decision.errors): a rule error's message is stored verbatim with the
-  // decision, and several run-time errors quote the offending value — `int(event.email)` on an
-  // e-mail gives "cannot convert '<raw e-mail>' to int" — so raw PII reaches the database and the
-  // journal. Suggested fix: when the engine records a decision, redact rule error messages (keep
-  // rule and code), or have the runtime never quote argument values in messages.
-  it.fails('stays out of storage even when a rule fails on a PII value', async () => {
+  // A rule error's message is recorded with the decision, and run-time errors may quote the
+  // offending value (`int(event.email)` gives "cannot convert '<e-mail>' to int" to `bulwark eval`):
+  // decisions carry the message without run-time values instead.
+  it('stays out of storage even when a rule fails on a PII value', async () => {
     const p = pack([
       '  - id: leak\n    on: signup\n    when: int(event.email) > 0\n    then: { outcome: block }\n',
+      "  - id: leak-part\n    on: signup\n    when: int(event.email.split('@')[0]) > 0\n    then: { outcome: block }\n",
+      `  - id: leak-key\n    on: signup\n    when: "{'x': 1}[event.email] > 0"\n    then: { outcome: block }\n`,
     ])
     const { dir, repository, engine } = await engineOnDisk(p)
     const d = await decide(engine, signup({ id: 'pii-2', ...RAW }))
-    expect(d.errors.map((e) => e.code)).toEqual(['EVAL_INVALID_ARGUMENT'])
+    expect(Object.fromEntries(d.errors.map((e) => [e.rule, `${e.code} ${e.message}`]))).toEqual({
+      leak: 'EVAL_INVALID_ARGUMENT cannot convert a string to int',
+      'leak-part': 'EVAL_INVALID_ARGUMENT cannot convert a string to int',
+      'leak-key': 'EVAL_NO_SUCH_KEY no such key: …',
+    })
+    expect(JSON.stringify(d)).not.toContain('victim.raw')
     await repository.close()
     expect(storedIn(dir, RAW.email)).toEqual([])
+    expect(storedIn(dir, 'victim.raw')).toEqual([])
   })
 })

@@ -248,12 +248,14 @@ describe('pack version', () => {
     expect(v.version).not.toBe(base)
   })
 
-  // Bug: packVersion (src/policy/load.ts) hashes path \0 text \0 for each file, so a NUL inside a
-  // text can imitate a file boundary: two different sets of files share a version.
-  it.fails('tells apart file sets that differ only in where a NUL byte sits', () => {
+  // Paths and texts are hashed after their lengths: no text can imitate a file boundary.
+  it('tells apart file sets that differ only in where a NUL byte sits', () => {
     const a: PackFiles = { 'bulwark.yaml': SMALL, 'notes.txt': 'x\0trailer.txt\0y' }
     const b: PackFiles = { 'bulwark.yaml': SMALL, 'notes.txt': 'x', 'trailer.txt': 'y' }
     expect(packVersion(a)).not.toBe(packVersion(b))
+    const c: PackFiles = { 'bulwark.yaml': SMALL, 'notes.txt': '1:x' }
+    const d: PackFiles = { 'bulwark.yaml': SMALL, 'notes.txt': '', x: '' }
+    expect(packVersion(c)).not.toBe(packVersion(d))
   })
 })
 
@@ -362,10 +364,9 @@ describe('POLICY_YAML', () => {
     expect(ds[0]!.location.line).toBe(17)
   })
 
-  // Bug: YamlFile.value() (src/policy/yaml.ts) calls doc.toJS({ maxAliasCount: 100 }), which
-  // throws a ReferenceError on an alias bomb; load.ts calls it unguarded, so loadPack throws
-  // (the CLI prints a bare message, the server answers 500) instead of reporting POLICY_YAML.
-  it.fails('an alias bomb (billion laughs) is a POLICY_YAML problem, not an exception', () => {
+  // The yaml library refuses to expand such aliases by throwing; YamlFile.value() reports it at
+  // the first alias instead, so loadPack neither throws nor reports schema noise after it.
+  it('an alias bomb (billion laughs) is a POLICY_YAML problem, not an exception', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]']
     for (let i = 1; i < 8; i++) {
       const prev = String.fromCharCode(96 + i)
@@ -379,9 +380,10 @@ describe('POLICY_YAML', () => {
       r = loadPack(files)
     }).not.toThrow()
     expect(r!.ok).toBe(false)
-    expect(r!.ok === false && r!.diagnostics.map((d) => `${d.location.file} ${d.code}`)).toEqual([
-      'rules/a.yaml POLICY_YAML',
-    ])
+    const ds = r!.ok === false ? r!.diagnostics : []
+    expect(where(ds)).toEqual(['rules/a.yaml:2:8 POLICY_YAML'])
+    expect(ds[0]!.message).toMatch(/^invalid YAML: aliases here expand to too many values/)
+    expectPointsAt(ds[0]!, '*a')
   })
 })
 
@@ -470,13 +472,30 @@ describe('POLICY_SCHEMA', () => {
     ])
   })
 
-  // Bug: mostSpecific (src/policy/schemas.ts) keeps one error per instancePath (the key adds
-  // only additionalProperties' name), so several missing keys of one object collapse into the
-  // first: a rule with neither `when` nor `then` reports only "missing 'when'". Fix: add
-  // params.missingProperty to the key for 'required' errors.
-  it.fails('every missing key of one object is reported', () => {
+  // mostSpecific (src/policy/schemas.ts) keeps one error per location and key, so several
+  // missing keys of one object (or several badly named keys) are each reported.
+  it('every missing key of one object is reported', () => {
     const ds = problems({ 'bulwark.yaml': SMALL, 'rules/a.yaml': yaml('rules:', '  - id: r1') })
-    expect(ds.map((d) => d.message)).toEqual(["rules[0]: missing 'then'", "rules[0]: missing 'when'"])
+    expect(where(ds)).toEqual(['rules/a.yaml:2:5 POLICY_SCHEMA', 'rules/a.yaml:2:5 POLICY_SCHEMA'])
+    expect(ds.map((d) => d.message).sort()).toEqual(["rules[0]: missing 'then'", "rules[0]: missing 'when'"])
+  })
+
+  it('every badly named key is reported, at the key', () => {
+    const ds = problems({
+      'bulwark.yaml': SMALL,
+      'features/a.yaml': yaml(
+        'features:',
+        '  Bad-1:',
+        '    count: { by: email, window: 1h }',
+        '  fine:',
+        '    count: { by: email, window: 1h }',
+        '  Worse:',
+        '    count: { by: email, window: 1h }',
+      ),
+    })
+    expect(where(ds)).toEqual(['features/a.yaml:2:3 POLICY_SCHEMA', 'features/a.yaml:6:3 POLICY_SCHEMA'])
+    expectPointsAt(ds[0]!, 'Bad-1')
+    expectPointsAt(ds[1]!, 'Worse')
   })
 
   it('patterns explain what is expected (spans, names)', () => {
@@ -498,10 +517,9 @@ describe('POLICY_SCHEMA', () => {
     expect(d.message).toBe('rules[0].when: must be string')
   })
 
-  // Bug: hintForPattern (src/policy/schemas.ts) answers every pattern starting with ^[a-z with
-  // "lower-case letters, digits, _ or -", but feature, list and event type names
-  // (^[a-z][a-z0-9_]*$) do not allow '-': the hint tells the user to write a name that is refused.
-  it.fails('the hint for a bad feature name does not suggest a character the name may not contain', () => {
+  // hintForPattern (src/policy/schemas.ts) describes the pattern's own character classes: feature,
+  // list and event type names (^[a-z][a-z0-9_]*$) do not allow '-', rule ids and pack names do.
+  it('the hint for a bad feature name does not suggest a character the name may not contain', () => {
     const d = only(
       problems({
         'bulwark.yaml': SMALL,
@@ -510,8 +528,20 @@ describe('POLICY_SCHEMA', () => {
     )
     expect(where([d])).toEqual(['features/a.yaml:2:3 POLICY_SCHEMA'])
     const hint = /\(expected ([^)]*)\)$/.exec(d.message)?.[1]
-    expect(hint).toBeDefined()
-    expect(hint).not.toContain('-')
+    expect(hint).toBe('lower-case letters, digits and _, starting with a lower-case letter')
+    const ids = problems({
+      'bulwark.yaml': SMALL.replace('name: small', 'name: Small'),
+      'rules/a.yaml': yaml(
+        'rules:',
+        '  - id: Device farm',
+        '    when: "true"',
+        '    then: { outcome: block }',
+      ),
+    })
+    expect(ids.map((i) => /\(expected ([^)]*)\)$/.exec(i.message)?.[1])).toEqual([
+      'lower-case letters, digits, ., _ and -, starting with a lower-case letter or a digit',
+      'lower-case letters, digits, _ and -, starting with a lower-case letter or a digit',
+    ])
   })
 })
 
@@ -649,17 +679,33 @@ describe('POLICY_REFERENCE', () => {
     expectPointsAt(ds[3]!, 'usr')
   })
 
-  // Bug: test expectations are never checked against the pack's rules (src/policy/tests.ts,
-  // parseTests): `not_hits: [device-farn]` (a typo) passes forever, and `hits: [typo]` only fails
-  // at run time with a confusing "expected rule to hit". Every other reference is a load error.
-  it.fails('a test expecting a rule the pack does not have is a load error', () => {
+  // Test expectations are references like any other (src/policy/tests.ts): a typo in
+  // `not_hits` would otherwise pass forever, and one in `hits` fail only at run time.
+  it('a test expecting a rule the pack does not have is a load error', () => {
     const ds = problems({
       ...VALID,
       'tests/farm.yaml': VALID['tests/farm.yaml']!.replace('hits: [device-farm]', 'not_hits: [device-farn]'),
     })
-    expect(ds.map((d) => `${d.location.file}:${d.location.line} ${d.code}`)).toEqual([
-      'tests/farm.yaml:6 POLICY_REFERENCE',
+    expect(where(ds)).toEqual(['tests/farm.yaml:6:46 POLICY_REFERENCE'])
+    expect(ds[0]!.message).toBe("unknown rule 'device-farn' (did you mean 'device-farm'?)")
+    expectPointsAt(ds[0]!, 'device-farn')
+  })
+
+  it('so is a test expecting a hit or a feature value the pack does not have', () => {
+    const ds = problems({
+      ...VALID,
+      'tests/farm.yaml': VALID['tests/farm.yaml']!.replace(
+        'hits: [device-farm]',
+        'hits: [device-farm, nope], features: { signups_per_device_1h: 4, signups_1h: 4 }',
+      ),
+    })
+    expect(where(ds)).toEqual([
+      'tests/farm.yaml:6:55 POLICY_REFERENCE',
+      'tests/farm.yaml:6:100 POLICY_REFERENCE',
     ])
+    expect(ds.map((d) => d.message)).toEqual(["unknown rule 'nope'", "unknown feature 'signups_1h'"])
+    expectPointsAt(ds[0]!, 'nope')
+    expectPointsAt(ds[1]!, 'signups_1h')
   })
 })
 
@@ -698,10 +744,8 @@ describe('POLICY_INVALID', () => {
     expectPointsAt(ds[3]!, 'nope')
   })
 
-  // Bug: parseListFile (src/policy/lists.ts) trims each line but keeps only its line number, and
-  // load.ts reports the entry at the start of the line: an indented bad entry is underlined from
-  // column 1 ("  no" instead of "nope"). Suggested fix: return the column of the trimmed value.
-  it.fails('an indented bad entry in a list file points at the entry, not the start of the line', () => {
+  // parseListFile (src/policy/lists.ts) returns each entry's column after leading whitespace.
+  it('an indented bad entry in a list file points at the entry, not the start of the line', () => {
     const d = only(
       problems({
         'bulwark.yaml': SMALL,
@@ -801,25 +845,43 @@ describe('POLICY_INVALID', () => {
     expect(invalid[0]!.location.file).toBe('bulwark.yaml')
   })
 
-  // Bug: eventTypePlan throws a bare Error and load.ts (eventTypes) reports it at the whole event
-  // type (`fields:` of `signup`, line 6) with a message that does not name the field: "event type
-  // 'signup': invalid type 'strng': unknown type 'strng' at 6". The failed event type then also
-  // yields a spurious POLICY_REFERENCE for entity `user: actor.id` ("no event type declares it").
-  // It should be one diagnostic on the line of `n` (8; the type is at column 10) naming the field.
-  it.fails('an event field of an unknown type points at that field and names it', () => {
+  // One diagnostic at the type of the field, naming the field, the bad type and the allowed ones;
+  // the event type that could not be built yields no spurious "no event type declares it".
+  it('an event field of an unknown type points at that field and names it', () => {
     const d = only(problems({ 'bulwark.yaml': SMALL.replace('n: int', 'n: list<strng>') }))
-    expect(`${d.location.file}:${d.location.line} ${d.code}`).toBe('bulwark.yaml:8 POLICY_INVALID')
-    expect(d.message).toMatch(/'n'|\bn:|\.n\b/)
+    expect(where([d])).toEqual(['bulwark.yaml:8:10 POLICY_INVALID'])
+    expect(d.message).toBe(
+      "event type 'signup': field 'n' has an unknown type 'strng' in 'list<strng>'; a field type is " +
+        'string, int, double, bool, timestamp, duration, ip, dyn, list<T>, map<string, T> or object',
+    )
+    expectPointsAt(d, 'list<strng>')
+  })
+
+  it('nested and common fields of an unknown type: each at its place, a common one once', () => {
+    const ds = problems({
+      'bulwark.yaml': yaml(
+        'name: small',
+        'common:',
+        '  tags: map<string, lst<int>>',
+        'events:',
+        '  signup:',
+        '    fields:',
+        '      device: { type: object, fields: { id: { type: "list<nope>" } } }',
+        '  login: {}',
+      ),
+    })
+    expect(where(ds)).toEqual(['bulwark.yaml:3:9 POLICY_INVALID', 'bulwark.yaml:7:53 POLICY_INVALID'])
+    expect(ds.map((d) => d.message.split(';')[0])).toEqual([
+      "common fields: field 'tags' has an unknown type 'lst<int>' in 'map<string, lst<int>>'",
+      "event type 'signup': field 'device.id' has an unknown type 'nope' in 'list<nope>'",
+    ])
   })
 })
 
 describe('features that the schema lets through but the loader does not understand', () => {
-  // Bug: features.schema.json allows 1–2 properties per feature so that `description` can sit
-  // beside the kind, but nothing requires a kind nor forbids two: load.ts takes the first key
-  // that is not `description`. A feature with only a description makes loadPack throw
-  // (TypeError reading 'on' of undefined, load.ts feature()), and a feature with two kinds loads
-  // silently using the first one.
-  it.fails('a feature with only a description is reported, not thrown', () => {
+  // features.schema.json allows 1–2 properties per feature so that `description` can sit beside
+  // the kind; the loader requires exactly one kind and reports anything else.
+  it('a feature with only a description is reported, not thrown', () => {
     const files = {
       'bulwark.yaml': SMALL,
       'features/a.yaml': yaml('features:', '  c:', '    description: forgot the kind'),
@@ -829,9 +891,14 @@ describe('features that the schema lets through but the loader does not understa
       r = loadPack(files)
     }).not.toThrow()
     expect(r!.ok).toBe(false)
+    const d = only(r!.ok === false ? r!.diagnostics : [])
+    expect(where([d])).toEqual(['features/a.yaml:2:3 POLICY_SCHEMA'])
+    expect(d.message).toBe(
+      'features.c: needs exactly one of count, sum, distinct, min, max, first_seen, last_seen, expr; it has none',
+    )
   })
 
-  it.fails('a feature with two kinds is reported, not half-loaded', () => {
+  it('a feature with two kinds is reported, not half-loaded', () => {
     const r = load({
       'bulwark.yaml': SMALL,
       'features/a.yaml': yaml(
@@ -842,21 +909,50 @@ describe('features that the schema lets through but the loader does not understa
       ),
     })
     expect(r.ok).toBe(false)
+    const d = only(r.ok ? [] : r.diagnostics)
+    expect(where([d])).toEqual(['features/a.yaml:4:5 POLICY_SCHEMA'])
+    expect(d.message).toMatch(/; it has 2: count and sum$/)
+    expectPointsAt(d, 'sum')
   })
 })
 
 describe('entity names', () => {
-  // Bug: load.ts entities() reads `labels[name] ?? []` from a plain object, so an entity called
-  // like an Object.prototype member (constructor, toString, __proto__ …) gets a function as its
-  // label list and `names.map` throws a TypeError out of loadPack. The manifest schema puts no
-  // pattern on entity names. Fix: Object.hasOwn / own(), and a propertyNames pattern.
-  it.fails('an entity named constructor loads (or is a diagnostic), never an exception', () => {
+  // load.ts entities() reads entities and labels by own property only: an entity may be named
+  // like an Object.prototype member (constructor, toString, __proto__ …).
+  it('an entity named constructor loads (or is a diagnostic), never an exception', () => {
     const files = { 'bulwark.yaml': `${SMALL.replace('  user: actor.id', '  constructor: actor.id')}` }
     let r: LoadResult | undefined
     expect(() => {
       r = loadPack(files)
     }).not.toThrow()
     expect(r).toBeDefined()
+    expect(r!.ok && [...r!.pack.entities.keys()]).toEqual(['constructor'])
+  })
+
+  it('entities and labels named like Object.prototype members are entities like any other', () => {
+    const pack = loaded({
+      'bulwark.yaml': yaml(
+        SMALL.replace('  user: actor.id', '  constructor: actor.id\n  __proto__: email').trimEnd(),
+        'labels:',
+        '  constructor: [trusted]',
+        '  __proto__: [constructor]',
+      ),
+      'rules/a.yaml': yaml(
+        'rules:',
+        '  - id: r1',
+        '    when: labels.constructor.trusted || labels.__proto__.constructor',
+        '    then: { outcome: allow }',
+      ),
+    })
+    expect([...pack.entities.values()].map((e) => [e.name, e.path, e.labels])).toEqual([
+      ['constructor', 'actor.id', ['trusted']],
+      ['__proto__', 'email', ['constructor']],
+    ])
+    const d = only(
+      problems({ 'bulwark.yaml': yaml(SMALL.trimEnd(), 'labels:', '  toString: [x]', '  user: [y]') }),
+    )
+    expect(where([d])).toEqual(['bulwark.yaml:10:3 POLICY_REFERENCE'])
+    expect(d.message).toBe("unknown entity 'toString' (declare it under entities)")
   })
 })
 
@@ -933,14 +1029,9 @@ describe('rule-language errors at their place in the YAML file', () => {
     expectPointsAt(d, 'evnt')
   })
 
-  // Bug: alignString (src/policy/yaml.ts) looks for each character of the expression at most 12
-  // characters ahead in the file, so block-scalar lines indented by more than 12 spaces (a
-  // features file with four-space indentation puts `where: |` content at 16) lose their place:
-  // the error below is reported at 8:4 (inside the indentation of the line above) instead of at
-  // `evnt`, 9:17.
-  // Suggested fix: skip any run of whitespace (and line breaks) before matching, or map block
-  // scalar lines through their indentation, rather than bounding the look-ahead.
-  it.fails('a block scalar indented by more than 12 spaces', () => {
+  // alignString (src/policy/yaml.ts) steps over indentation and line breaks however long they are
+  // (a features file with four-space indentation puts `where: |` content at column 17).
+  it('a block scalar indented by more than 12 spaces', () => {
     const d = only(
       problems({
         'bulwark.yaml': SMALL,

@@ -22,6 +22,7 @@ import { ManualClock } from '../../src/core/clock.ts'
 import { BulwarkError } from '../../src/core/errors.ts'
 import { readPackDir } from '../../src/policy/bundle.ts'
 import { packVersion } from '../../src/policy/load.ts'
+import { InboxCipher } from '../../src/service/inbox.ts'
 import { BulwarkNode } from '../../src/service/node.ts'
 import { packDirs } from '../engine/pack-dir.ts'
 
@@ -329,12 +330,15 @@ describe('inbox durability', () => {
   it('a torn last line left by a crash is dropped; the events before it and batches after it are kept', async () => {
     const dataDir = dirs.dir('inbox-torn')
     // The inbox file after a crash in the middle of an append: whole lines, then a torn one that
-    // was never acknowledged (the format is one JSON {id, body} per line).
+    // was never acknowledged. The lines are encrypted, except the first few: plain {id, body}
+    // lines, as written before the inbox was encrypted, are still read.
+    const cipher = new InboxCipher(PII_KEY)
     const leftover = batch('ib3old', 1_000)
-    writeFileSync(
-      join(dataDir, 'inbox.jsonl'),
-      `${leftover.map((e) => JSON.stringify({ id: e.id, body: e })).join('\n')}\n{"id":"torn","body":{"type":"sig`,
+    const fileLines = leftover.map((e, i) =>
+      i < 10 ? JSON.stringify({ id: e.id, body: e }) : cipher.seal({ id: e.id, body: e }),
     )
+    const torn = cipher.seal({ id: 'torn', body: { ...leftover[0]!, id: 'torn' } })
+    writeFileSync(join(dataDir, 'inbox.jsonl'), `${fileLines.join('\n')}\n${torn.slice(0, torn.length - 5)}`)
     // A node starts on it and, while it is still working through the leftovers, accepts a new
     // batch and crashes.
     const child = await startChild(dataDir)
@@ -352,6 +356,35 @@ describe('inbox durability', () => {
       expect(await node.decision('torn')).toBeUndefined()
       await expectDecidedExactlyOnce(node, 'ib3old', 1_000)
       await expectDecidedExactlyOnce(node, 'ib3new')
+    } finally {
+      await node.close()
+    }
+  }, 60_000)
+
+  it('keeps accepted events encrypted: no raw value in the file, decided after a crash with the same PII key only', async () => {
+    const dataDir = dirs.dir('inbox-encrypted')
+    const child = await startChild(dataDir)
+    const { signal } = await child.sendAndWaitForDeath({
+      op: 'submit-and-die',
+      events: batch('ib4'),
+      afterDecided: 0,
+    })
+    expect(signal).toBe('SIGKILL')
+    const bytes = readFileSync(join(dataDir, 'inbox.jsonl'))
+    expect(bytes.toString('utf8').trim().split('\n').length).toBe(K)
+    for (const raw of ['ib4-0@example.org', '@example.org', '203.0.113.9', 'ib4-device', 'signup'])
+      expect(bytes.includes(raw), raw).toBe(false)
+
+    // Another PII key cannot read it: the start stops rather than lose the accepted events.
+    const wrongKey = BulwarkNode.open({ dataDir, policyDir: POLICY, piiKey: `${PII_KEY}-other` })
+    await expect(wrongKey).rejects.toMatchObject({ code: 'STORAGE_INBOX' })
+    await expect(wrongKey).rejects.toThrow(/inbox\.jsonl:1: the line does not decrypt with this PII key/)
+
+    const node = await openNode(dataDir)
+    try {
+      await waitUntilIdle(node)
+      await expectDecidedExactlyOnce(node, 'ib4')
+      expect(statSync(join(dataDir, 'inbox.jsonl')).size).toBe(0)
     } finally {
       await node.close()
     }

@@ -31,18 +31,37 @@ const encoder = new TextEncoder()
 
 function stringToInt(s: string): Int {
   const n = /^[+-]?\d+$/.test(s) ? parseIntLiteral(s) : undefined
-  return n ?? fail('EVAL_INVALID_ARGUMENT', { detail: `cannot convert '${s}' to int` })
+  return (
+    n ??
+    fail(
+      'EVAL_INVALID_ARGUMENT',
+      { detail: `cannot convert '${s}' to int` },
+      { detail: 'cannot convert a string to int' },
+    )
+  )
 }
 
 function stringToUint(s: string): CelUint {
   const n = /^\+?\d+$/.test(s) ? parseUintLiteral(s.replace('+', '')) : undefined
-  return n ?? fail('EVAL_INVALID_ARGUMENT', { detail: `cannot convert '${s}' to uint` })
+  return (
+    n ??
+    fail(
+      'EVAL_INVALID_ARGUMENT',
+      { detail: `cannot convert '${s}' to uint` },
+      { detail: 'cannot convert a string to uint' },
+    )
+  )
 }
 
 const FLOAT = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)$/i
 
 function stringToDouble(s: string): number {
-  if (!FLOAT.test(s)) fail('EVAL_INVALID_ARGUMENT', { detail: `cannot convert '${s}' to double` })
+  if (!FLOAT.test(s))
+    fail(
+      'EVAL_INVALID_ARGUMENT',
+      { detail: `cannot convert '${s}' to double` },
+      { detail: 'cannot convert a string to double' },
+    )
   const lower = s.toLowerCase().replace(/^\+/, '')
   if (lower.endsWith('nan')) return Number.NaN
   if (lower.endsWith('inf') || lower.endsWith('infinity')) return lower.startsWith('-') ? -Infinity : Infinity
@@ -118,7 +137,12 @@ export const CONVERSIONS: readonly FunctionDecl[] = [
     global(
       'bool(string) -> bool',
       (s: string) =>
-        own(BOOL_TEXT, s) ?? fail('EVAL_INVALID_ARGUMENT', { detail: `cannot convert '${s}' to bool` }),
+        own(BOOL_TEXT, s) ??
+        fail(
+          'EVAL_INVALID_ARGUMENT',
+          { detail: `cannot convert '${s}' to bool` },
+          { detail: 'cannot convert a string to bool' },
+        ),
     ),
   ),
   fn(

@@ -10,7 +10,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 function decode(s: string): Uint8Array {
   const padded = s.length % 4 === 0 ? s : s + '='.repeat(4 - (s.length % 4))
   if (!BASE64.test(padded) || padded.length % 4 !== 0)
-    fail('EVAL_INVALID_ARGUMENT', { detail: 'invalid base64 text' })
+    fail('EVAL_INVALID_ARGUMENT', { detail: 'invalid base64 text' }, true)
   return new Uint8Array(Buffer.from(padded, 'base64'))
 }
 

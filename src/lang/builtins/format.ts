@@ -10,7 +10,9 @@ import { decodeUtf8 } from '../runtime/strings.ts'
 import { formatDuration, formatTimestamp } from '../runtime/time.ts'
 import { CelDouble, CelType, CelUint, Duration, fail, Timestamp } from '../runtime/values.ts'
 
-const bad = (detail: string): never => fail('EVAL_INVALID_ARGUMENT', { detail })
+/** `redacted`: the detail without the template's text (it may be PII), or true when it quotes none. */
+const bad = (detail: string, redacted: string | true = true): never =>
+  fail('EVAL_INVALID_ARGUMENT', { detail }, redacted === true ? true : { detail: redacted })
 
 export function formatString(template: string, args: readonly unknown[]): string {
   let out = ''
@@ -68,7 +70,10 @@ function clause(verb: string, precision: number | undefined, arg: unknown): stri
     case 'e':
       return nonFinite(arg) ?? scientific(double(arg, 'scientific'), precision ?? 6)
     default:
-      return bad(`could not parse formatting clause: unrecognized formatting clause "${verb}"`)
+      return bad(
+        `could not parse formatting clause: unrecognized formatting clause "${verb}"`,
+        'could not parse formatting clause: unrecognized formatting clause',
+      )
   }
 }
 

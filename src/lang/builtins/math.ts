@@ -12,7 +12,7 @@ import { type FunctionDecl, fn, global } from './registry.ts'
 function extreme(pick: (c: number) => boolean, fnName: string) {
   return (list: readonly unknown[]) => {
     if (list.length === 0)
-      fail('EVAL_INVALID_ARGUMENT', { detail: `${fnName} requires at least one argument` })
+      fail('EVAL_INVALID_ARGUMENT', { detail: `${fnName} requires at least one argument` }, true)
     for (const v of list) if (!isNumber(v)) fail('EVAL_NO_OVERLOAD', { function: fnName, args: kindName(v) })
     let best = list[0]
     for (let i = 1; i < list.length; i++) if (pick(compare(list[i], best))) best = list[i]
@@ -151,7 +151,8 @@ export const MATH_FUNCTIONS: readonly FunctionDecl[] = [
 ]
 
 function shift(a: bigint, n: Int, left: boolean): bigint {
-  if (n < 0) fail('EVAL_INVALID_ARGUMENT', { detail: `negative shift count ${n}` })
+  if (n < 0)
+    fail('EVAL_INVALID_ARGUMENT', { detail: `negative shift count ${n}` }, { detail: 'negative shift count' })
   if (n >= 64) return 0n
   return left ? BigInt.asUintN(64, a << big(n)) : a >> big(n)
 }

@@ -11,9 +11,11 @@ import { fail } from '../runtime/values.ts'
 import { type FunctionDecl, fn, global, method } from './registry.ts'
 
 const toIp = (s: string): IpAddress =>
-  parseIp(s) ?? fail('EVAL_INVALID_ARGUMENT', { detail: `invalid IP address '${s}'` })
+  parseIp(s) ??
+  fail('EVAL_INVALID_ARGUMENT', { detail: `invalid IP address '${s}'` }, { detail: 'invalid IP address' })
 const toCidr = (s: string): Cidr =>
-  parseCidr(s) ?? fail('EVAL_INVALID_ARGUMENT', { detail: `invalid CIDR '${s}'` })
+  parseCidr(s) ??
+  fail('EVAL_INVALID_ARGUMENT', { detail: `invalid CIDR '${s}'` }, { detail: 'invalid CIDR range' })
 const textInCidr = (s: string, c: Cidr) => {
   const ip = parseIp(s)
   return ip !== undefined && c.contains(ip)

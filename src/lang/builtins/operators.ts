@@ -194,7 +194,11 @@ export const OPERATORS: readonly FunctionDecl[] = [
     global('_[_](list<A>, double) -> A', (l: unknown[], d: number) =>
       Number.isInteger(d)
         ? l[checkIndex(l, d)]
-        : fail('EVAL_INVALID_ARGUMENT', { detail: `invalid list index ${d}` }),
+        : fail(
+            'EVAL_INVALID_ARGUMENT',
+            { detail: `invalid list index ${d}` },
+            { detail: 'invalid list index' },
+          ),
     ),
     global('_[_](map<K, V>, K) -> V', (m: CelMap, k: unknown) => mapGet(m, k)),
   ),

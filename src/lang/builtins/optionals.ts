@@ -45,7 +45,7 @@ export const OPTIONAL_FUNCTIONS: readonly FunctionDecl[] = [
   fn(
     { doc: 'The value of an optional; an error when it is empty.', example: 'event.?referrer.value()' },
     method('optional<A>.value() -> A', (o: Optional) =>
-      o.present ? o.value : fail('EVAL_INVALID_ARGUMENT', { detail: 'optional.none() dereference' }),
+      o.present ? o.value : fail('EVAL_INVALID_ARGUMENT', { detail: 'optional.none() dereference' }, true),
     ),
   ),
   fn(

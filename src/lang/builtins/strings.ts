@@ -22,7 +22,11 @@ export function compileRegex(pattern: string): RE2JS {
   try {
     re = RE2JS.compile(pattern)
   } catch (e) {
-    return fail('EVAL_INVALID_ARGUMENT', { detail: `invalid regular expression: ${(e as Error).message}` })
+    return fail(
+      'EVAL_INVALID_ARGUMENT',
+      { detail: `invalid regular expression: ${(e as Error).message}` },
+      { detail: 'invalid regular expression' },
+    )
   }
   if (patternCache.size >= PATTERN_CACHE_MAX) patternCache.clear()
   patternCache.set(pattern, re)

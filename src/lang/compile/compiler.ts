@@ -114,7 +114,7 @@ class Compiler {
         return this.comprehension(e)
       case 'struct':
         return {
-          run: () => fail('EVAL_INVALID_ARGUMENT', { detail: 'message construction is not supported' }),
+          run: () => fail('EVAL_INVALID_ARGUMENT', { detail: 'message construction is not supported' }, true),
           cost: 1,
         }
     }
@@ -566,7 +566,7 @@ class Compiler {
 /** A name unchecked mode could not resolve: evaluating it is an error (which && and || may absorb). */
 function unbound(name: string): CompiledNode {
   return {
-    run: () => fail('EVAL_INVALID_ARGUMENT', { detail: `undeclared reference to '${name}'` }),
+    run: () => fail('EVAL_INVALID_ARGUMENT', { detail: `undeclared reference to '${name}'` }, true),
     cost: 1,
   }
 }
@@ -578,7 +578,7 @@ function equality(eq: boolean, a: Eval, b: Eval): Eval {
 /** `x.?f` on a present value: none when the key or field is absent. */
 function optionalField(v: unknown, field: unknown): Optional {
   if (v instanceof Optional) return v.present ? optionalField(v.value, field) : Optional.none
-  if (!isMap(v)) return fail('EVAL_NO_SUCH_KEY', { key: JSON.stringify(field) })
+  if (!isMap(v)) return fail('EVAL_NO_SUCH_KEY', { key: JSON.stringify(field) }, true)
   const x = mapFind(v, field)
   // In a JSON record (a plain object) a null field is an absent one, as has() treats it.
   if (x === undefined || (x === null && !(v instanceof Map))) return Optional.none

@@ -14,9 +14,11 @@ const notBool = (op: string, v: unknown): CelError =>
 /** Turns any thrown value into an CelError (foreign exceptions become internal errors). */
 export function asEvalError(e: unknown): CelError {
   if (e instanceof CelError) return e
-  return new CelError('EVAL_INVALID_ARGUMENT', {
-    detail: `internal evaluation failure: ${(e as Error)?.message ?? String(e)}`,
-  })
+  return new CelError(
+    'EVAL_INVALID_ARGUMENT',
+    { detail: `internal evaluation failure: ${(e as Error)?.message ?? String(e)}` },
+    { detail: 'internal evaluation failure' },
+  )
 }
 
 /**

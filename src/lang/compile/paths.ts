@@ -35,12 +35,13 @@ export function objectField(o: unknown, field: string): unknown {
 export function dynamicField(o: unknown, field: string): unknown {
   if (o instanceof Optional) return fail('EVAL_NO_SUCH_FIELD', { field })
   if (typeof o !== 'object' || o === null || Array.isArray(o))
-    return fail('EVAL_NO_SUCH_KEY', { key: JSON.stringify(field) })
+    return fail('EVAL_NO_SUCH_KEY', { key: JSON.stringify(field) }, true)
   if (o instanceof Map) {
-    if (!mapHas(o, field)) fail('EVAL_NO_SUCH_KEY', { key: JSON.stringify(field) })
+    if (!mapHas(o, field)) fail('EVAL_NO_SUCH_KEY', { key: JSON.stringify(field) }, true)
     return o.get(field)
   }
-  if (!isPlainObject(o) || !hasOwn(o, field)) return fail('EVAL_NO_SUCH_KEY', { key: JSON.stringify(field) })
+  if (!isPlainObject(o) || !hasOwn(o, field))
+    return fail('EVAL_NO_SUCH_KEY', { key: JSON.stringify(field) }, true)
   return o[field]
 }
 

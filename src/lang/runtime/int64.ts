@@ -156,29 +156,29 @@ export function intToDouble(a: Int): number {
 
 /** double → int: truncates; NaN, ±Inf and values outside int64 are range errors. */
 export function doubleToInt(d: number): Int {
-  if (!Number.isFinite(d)) fail('EVAL_RANGE', { detail: 'double out of int64 range' })
+  if (!Number.isFinite(d)) fail('EVAL_RANGE', { detail: 'double out of int64 range' }, true)
   const t = Math.trunc(d)
   if (t <= SAFE && t >= -SAFE) return t === 0 ? 0 : t
   // As in cel-go both ends are excluded: -2^63 as a double is already out of range.
-  if (t >= TWO_63 || t <= -TWO_63) fail('EVAL_RANGE', { detail: 'double out of int64 range' })
+  if (t >= TWO_63 || t <= -TWO_63) fail('EVAL_RANGE', { detail: 'double out of int64 range' }, true)
   return canonical(BigInt(t))
 }
 
 export function doubleToUint(d: number): CelUint {
-  if (!Number.isFinite(d) || d < 0) fail('EVAL_RANGE', { detail: 'double out of uint64 range' })
+  if (!Number.isFinite(d) || d < 0) fail('EVAL_RANGE', { detail: 'double out of uint64 range' }, true)
   const t = Math.trunc(d)
   if (t <= SAFE) return new CelUint(t === 0 ? 0 : t)
-  if (t >= TWO_64) fail('EVAL_RANGE', { detail: 'double out of uint64 range' })
+  if (t >= TWO_64) fail('EVAL_RANGE', { detail: 'double out of uint64 range' }, true)
   return new CelUint(canonical(BigInt(t)))
 }
 
 export function intToUint(a: Int): CelUint {
-  if (a < 0) fail('EVAL_RANGE', { detail: 'int out of uint64 range' })
+  if (a < 0) fail('EVAL_RANGE', { detail: 'int out of uint64 range' }, true)
   return new CelUint(a)
 }
 
 export function uintToInt(a: CelUint): Int {
   if (typeof a.value === 'bigint' && a.value > INT64_MAX)
-    fail('EVAL_RANGE', { detail: 'uint out of int64 range' })
+    fail('EVAL_RANGE', { detail: 'uint out of int64 range' }, true)
   return a.value
 }

@@ -95,9 +95,19 @@ export function mapEntries(m: CelMap): [unknown, unknown][] {
 export function buildMap(entries: Iterable<readonly [unknown, unknown]>): Map<unknown, unknown> {
   const out = new Map<unknown, unknown>()
   for (const [k, v] of entries) {
-    if (!isValidKey(k)) fail('EVAL_INVALID_ARGUMENT', { detail: `unsupported map key type: ${formatKey(k)}` })
+    if (!isValidKey(k))
+      fail(
+        'EVAL_INVALID_ARGUMENT',
+        { detail: `unsupported map key type: ${formatKey(k)}` },
+        { detail: 'unsupported map key type' },
+      )
     const key = mapKey(k)
-    if (out.has(key)) fail('EVAL_INVALID_ARGUMENT', { detail: `duplicate map key: ${formatKey(k)}` })
+    if (out.has(key))
+      fail(
+        'EVAL_INVALID_ARGUMENT',
+        { detail: `duplicate map key: ${formatKey(k)}` },
+        { detail: 'duplicate map key' },
+      )
     out.set(key, v)
   }
   return out

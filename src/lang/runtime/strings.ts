@@ -24,7 +24,12 @@ export function codePointLength(s: string): number {
 export const codePoints = (s: string): string[] => Array.from(s)
 
 function checkRange(i: number, max: number, what: string): void {
-  if (i < 0 || i > max) fail('EVAL_RANGE', { detail: `${what} ${i} out of range [0, ${max}]` })
+  if (i < 0 || i > max)
+    fail(
+      'EVAL_RANGE',
+      { detail: `${what} ${i} out of range [0, ${max}]` },
+      { detail: `${what} out of range` },
+    )
 }
 
 export function charAt(s: string, i: number): string {
@@ -43,7 +48,8 @@ export function substring(s: string, start: number, end?: number): string {
   const e = end ?? len
   checkRange(start, len, 'start')
   checkRange(e, len, 'end')
-  if (start > e) fail('EVAL_RANGE', { detail: `start ${start} is after end ${e}` })
+  if (start > e)
+    fail('EVAL_RANGE', { detail: `start ${start} is after end ${e}` }, { detail: 'start is after end' })
   return cps ? cps.slice(start, e).join('') : s.slice(start, e)
 }
 
@@ -182,6 +188,6 @@ export function decodeUtf8(b: Uint8Array): string {
   try {
     return decoder.decode(b)
   } catch {
-    return fail('EVAL_INVALID_ARGUMENT', { detail: 'invalid UTF-8 in bytes' })
+    return fail('EVAL_INVALID_ARGUMENT', { detail: 'invalid UTF-8 in bytes' }, true)
   }
 }

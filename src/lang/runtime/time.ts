@@ -14,7 +14,7 @@ const MAX_SECONDS = 253402300799 // 9999-12-31T23:59:59Z
 const MAX_DURATION_SECONDS = 315576000000
 const NS = 1_000_000_000
 
-const rangeError = (what: string): never => fail('EVAL_RANGE', { detail: `${what} out of range` })
+const rangeError = (what: string): never => fail('EVAL_RANGE', { detail: `${what} out of range` }, true)
 
 export function checkedTimestamp(seconds: number, nanos: number): Timestamp {
   const s = seconds + Math.floor(nanos / NS)
@@ -86,7 +86,12 @@ const RFC3339 =
 /** Parses an RFC 3339 timestamp; malformed or out-of-range text is an error. */
 export function parseTimestamp(text: string): Timestamp {
   const m = RFC3339.exec(text)
-  if (!m) return fail('EVAL_INVALID_ARGUMENT', { detail: `invalid timestamp '${text}'` })
+  if (!m)
+    return fail(
+      'EVAL_INVALID_ARGUMENT',
+      { detail: `invalid timestamp '${text}'` },
+      { detail: 'invalid timestamp' },
+    )
   const year = Number(m[1])
   const month = Number(m[2])
   const day = Number(m[3])
@@ -102,11 +107,19 @@ export function parseTimestamp(text: string): Timestamp {
         ? 30
         : 31
   if (month < 1 || month > 12 || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59) {
-    return fail('EVAL_INVALID_ARGUMENT', { detail: `invalid timestamp '${text}'` })
+    return fail(
+      'EVAL_INVALID_ARGUMENT',
+      { detail: `invalid timestamp '${text}'` },
+      { detail: 'invalid timestamp' },
+    )
   }
   const nanos = m[7] ? Number(m[7].padEnd(9, '0')) : 0
   if (!m[8] && (Number(m[10]) > 23 || Number(m[11]) > 59))
-    fail('EVAL_INVALID_ARGUMENT', { detail: `invalid time zone offset in '${text}'` })
+    fail(
+      'EVAL_INVALID_ARGUMENT',
+      { detail: `invalid time zone offset in '${text}'` },
+      { detail: 'invalid time zone offset' },
+    )
   const offset = m[8] ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 3600 + Number(m[11]) * 60)
   if (year < 1) rangeError('timestamp')
   const seconds = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset
@@ -140,7 +153,8 @@ const UNIT_NANOS: Record<string, bigint> = {
 
 /** Parses Go duration syntax (`1h30m`, `-1.5s`, `250ms`) plus the `d` unit. */
 export function parseDuration(text: string): Duration {
-  const bad = () => fail('EVAL_INVALID_ARGUMENT', { detail: `invalid duration '${text}'` })
+  const bad = () =>
+    fail('EVAL_INVALID_ARGUMENT', { detail: `invalid duration '${text}'` }, { detail: 'invalid duration' })
   let s = text
   let sign = 1n
   if (s[0] === '-' || s[0] === '+') {
@@ -199,7 +213,11 @@ function zoneOffset(tz: string, seconds: number): number {
         second: 'numeric',
       })
     } catch {
-      return fail('EVAL_INVALID_ARGUMENT', { detail: `unknown time zone '${tz}'` })
+      return fail(
+        'EVAL_INVALID_ARGUMENT',
+        { detail: `unknown time zone '${tz}'` },
+        { detail: 'unknown time zone' },
+      )
     }
     zoneFormatters.set(tz, fmt)
   }

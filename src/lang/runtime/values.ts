@@ -101,15 +101,40 @@ export class Optional {
 }
 
 /**
+ * Parameters of evaluation errors that never carry a run-time value: names from the expression's
+ * source (functions, fields, variables), type names, and fixed words and limits.
+ */
+const VALUE_FREE_PARAMS: ReadonlySet<string> = new Set(['function', 'args', 'field', 'name', 'what', 'max'])
+
+/**
  * An evaluation error. Not an Error subclass on purpose: no stack capture, cheap to throw and
  * catch inside the evaluator, and handed to the caller as a plain value.
+ *
+ * `message` may quote the values involved (`cannot convert 'x' to int`), which helps whoever
+ * evaluates an expression by hand. `redacted` says the same without any run-time value: values
+ * may be PII, so it is what decisions record and answer. It is built from `redactedParams` when
+ * the error was raised with them (`true`: the params quote no run-time value), otherwise from
+ * the params with every one that may carry a value replaced by '…'.
  */
 export class CelError {
   readonly code: ErrorCode
   readonly message: string
-  constructor(code: ErrorCode, params: ErrorParams = {}) {
+  private readonly params: ErrorParams
+  private readonly redactedParams: ErrorParams | true | undefined
+  constructor(code: ErrorCode, params: ErrorParams = {}, redactedParams?: ErrorParams | true) {
     this.code = code
     this.message = formatMessage(code, params)
+    this.params = params
+    this.redactedParams = redactedParams
+  }
+  /** The message without run-time values. */
+  get redacted(): string {
+    if (this.redactedParams === true) return this.message
+    if (this.redactedParams) return formatMessage(this.code, this.redactedParams)
+    const safe: Record<string, string | number> = {}
+    for (const name of Object.keys(this.params))
+      safe[name] = VALUE_FREE_PARAMS.has(name) ? this.params[name]! : '…'
+    return formatMessage(this.code, safe)
   }
   toString(): string {
     return `${this.code}: ${this.message}`
@@ -120,7 +145,10 @@ export function isCelError(v: unknown): v is CelError {
   return v instanceof CelError
 }
 
-/** Throws an CelError; typed `never` so callers can use it in expressions. */
-export function fail(code: ErrorCode, params?: ErrorParams): never {
-  throw new CelError(code, params)
+/**
+ * Throws a CelError; typed `never` so callers can use it in expressions. `redactedParams`: the
+ * params of the message without run-time values, or `true` when `params` quote none.
+ */
+export function fail(code: ErrorCode, params?: ErrorParams, redactedParams?: ErrorParams | true): never {
+  throw new CelError(code, params, redactedParams)
 }

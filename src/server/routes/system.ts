@@ -7,15 +7,26 @@
 import type { FastifyInstance } from 'fastify'
 import type { BulwarkNode } from '../../service/node.ts'
 import { errorBody } from '../errors.ts'
+import { errorSchema } from '../schemas.ts'
 
 export function registerSystem(app: FastifyInstance, node: BulwarkNode): void {
-  app.get('/healthz', { schema: { summary: 'Liveness', tags: ['operations'] } }, async () => ({
-    status: 'ok',
-  }))
+  // `security: []`: no API key (see auth.ts), unlike the document's default.
+  app.get(
+    '/healthz',
+    { schema: { summary: 'Liveness (no API key)', tags: ['operations'], security: [] } },
+    async () => ({ status: 'ok' }),
+  )
 
   app.get(
     '/readyz',
-    { schema: { summary: 'Readiness: serving a pack with storage open', tags: ['operations'] } },
+    {
+      schema: {
+        summary: 'Readiness: serving a pack with storage open (no API key)',
+        tags: ['operations'],
+        security: [],
+        response: { 503: errorSchema },
+      },
+    },
     async (_req, reply) => {
       if (!node.ready) return reply.status(503).send(errorBody('UNAVAILABLE', 'shutting down'))
       return { status: 'ready', policy: node.policy().version }

@@ -15,6 +15,7 @@
  * - `journal_state.applied_seq` is the seq of the last journal line applied (see journal.ts):
  *   recovery applies the lines after it. Writes other than decisions use seqs too, so it can be
  *   above the highest decision seq.
+ * - `truth_labels` (migration 2) is ground truth for measuring rules, not rule-set entity labels.
  */
 
 import type Database from 'better-sqlite3'
@@ -92,6 +93,30 @@ export const MIGRATIONS: readonly Migration[] = [
         applied_seq INTEGER NOT NULL
       );
       INSERT INTO journal_state (id, applied_seq) VALUES (1, 0);
+    `,
+  },
+  {
+    version: 2,
+    name: 'truth labels (ground truth about events and entities)',
+    // Ground truth from reviewers, chargebacks, user reports or files — not the entity labels
+    // rules set (table `labels`). One row per subject and source: a later verdict replaces it.
+    // `kind` is 'event' (subject_type '', subject_id the event id) or 'entity'. The primary key
+    // serves both the per-subject reads and the rule-quality join (see sqlite-quality.ts).
+    sql: `
+      CREATE TABLE truth_labels (
+        kind TEXT NOT NULL CHECK (kind IN ('event', 'entity')),
+        subject_type TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        malicious INTEGER NOT NULL,
+        area TEXT,
+        campaign TEXT,
+        damage REAL,
+        time INTEGER NOT NULL,
+        note TEXT,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (kind, subject_type, subject_id, source)
+      ) WITHOUT ROWID;
     `,
   },
 ]
