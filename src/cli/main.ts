@@ -5,7 +5,7 @@
 import { checkCommand } from './check.ts'
 import { type Command, type Io, processIo } from './command.ts'
 import { decideCommand } from './decide.ts'
-import { evalCommand } from './eval.ts'
+import { exprCommand } from './expr.ts'
 import { replayCommand } from './replay.ts'
 import { serveCommand } from './serve.ts'
 import { testCommand } from './test.ts'
@@ -16,7 +16,7 @@ export const COMMANDS: readonly Command[] = [
   testCommand,
   decideCommand,
   replayCommand,
-  evalCommand,
+  exprCommand,
 ]
 
 function overview(): string {

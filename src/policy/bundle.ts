@@ -16,6 +16,23 @@ export const MAX_FILES = 2000
 
 const invalid = (detail: string) => new BulwarkError('POLICY_BUNDLE', { detail })
 
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** The text of a file, refusing bytes that are not UTF-8 (they would load as U+FFFD, silently). */
+function decode(bytes: Uint8Array, where: string): string {
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    throw invalid(`${where} is not UTF-8 text`)
+  }
+}
+
+/** Refuses a member path that is absolute or climbs out of the pack with `..`. */
+function checkInside(path: string): void {
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.split(/[/\\]/).includes('..'))
+    throw invalid(`file path '${path}' leaves the pack: paths must be relative, without ..`)
+}
+
 export function readPackDir(dir: string): PackFiles {
   const files: Record<string, string> = {}
   let total = 0
@@ -29,7 +46,8 @@ export function readPackDir(dir: string): PackFiles {
         if (st.size > MAX_FILE_BYTES) throw invalid(`${full} is larger than ${MAX_FILE_BYTES} bytes`)
         total += st.size
         if (total > MAX_PACK_BYTES) throw invalid(`the pack is larger than ${MAX_PACK_BYTES} bytes`)
-        files[relative(dir, full).split(sep).join('/')] = readFileSync(full, 'utf8')
+        const path = relative(dir, full).split(sep).join('/')
+        files[path] = decode(readFileSync(full), full)
         if (Object.keys(files).length > MAX_FILES) throw invalid(`the pack has more than ${MAX_FILES} files`)
       }
     }
@@ -40,8 +58,7 @@ export function readPackDir(dir: string): PackFiles {
 
 /** Files of a ustar/GNU tar archive (optionally gzipped); the common leading directory is removed. */
 export function readTarball(data: Buffer): PackFiles {
-  const tar =
-    data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data, { maxOutputLength: MAX_PACK_BYTES }) : data
+  const tar = data[0] === 0x1f && data[1] === 0x8b ? gunzip(data) : data
   const files: Record<string, string> = {}
   let offset = 0
   let longName: string | undefined
@@ -59,16 +76,31 @@ export function readTarball(data: Buffer): PackFiles {
     const name = longName ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100))
     longName = undefined
     if (!Number.isFinite(size) || size < 0) throw invalid('the tarball has a corrupt header')
+    const isFile = type === '0' || type === '\0'
+    if (isFile && size > MAX_FILE_BYTES) throw invalid(`${name} is larger than ${MAX_FILE_BYTES} bytes`)
+    if (offset + 512 + size > tar.length)
+      throw invalid(`the tarball is truncated inside '${name}' (${size} bytes declared)`)
     const body = tar.subarray(offset + 512, offset + 512 + size)
     if (type === 'L') longName = body.toString('utf8').replace(/\0.*$/s, '')
-    else if (type === '0' || type === '\0') {
-      if (size > MAX_FILE_BYTES) throw invalid(`${name} is larger than ${MAX_FILE_BYTES} bytes`)
+    else if (isFile) {
       const path = name.replace(/^\.\//, '')
-      if (!path.split('/').some((p) => p.startsWith('.') || p === '')) files[path] = body.toString('utf8')
+      checkInside(path)
+      if (!path.split('/').some((p) => p.startsWith('.') || p === '')) files[path] = decode(body, path)
     }
     offset += 512 + Math.ceil(size / 512) * 512
   }
   return stripCommonRoot(files)
+}
+
+/** Inflates a .tar.gz, bounded by MAX_PACK_BYTES; a corrupt or oversized one is POLICY_BUNDLE. */
+function gunzip(data: Buffer): Buffer {
+  try {
+    return gunzipSync(data, { maxOutputLength: MAX_PACK_BYTES })
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+      throw invalid(`the .tar.gz inflates to more than ${MAX_PACK_BYTES} bytes`)
+    throw invalid(`the .tar.gz is corrupt or truncated (${(e as Error).message})`)
+  }
 }
 
 /** `{"files": {path: text}}` as sent by tools; validated shape. */
@@ -79,8 +111,7 @@ export function readJsonBundle(value: unknown): PackFiles {
   const out: Record<string, string> = {}
   for (const [path, text] of Object.entries(files)) {
     if (typeof text !== 'string') throw invalid(`files["${path}"] must be a string`)
-    if (path.includes('..') || path.startsWith('/'))
-      throw invalid(`file path '${path}' must be relative, without ..`)
+    checkInside(path)
     out[path] = text
   }
   return stripCommonRoot(out)

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { lines, type Run, runAll } from './run.ts'
 
-const COMMANDS = ['serve', 'check', 'test', 'decide', 'replay', 'eval'] as const
+const COMMANDS = ['serve', 'check', 'test', 'decide', 'replay', 'expr'] as const
 
 let r: Record<string, Run>
 
@@ -73,7 +73,7 @@ describe('bulwark <command> --help', () => {
     expect(lines(usage('check'))[0]).toBe('bulwark check DIR')
     expect(lines(usage('test'))[0]).toBe('bulwark test DIR [--filter TEXT]')
     expect(lines(usage('decide'))[0]).toBe('bulwark decide --policy DIR [FILE]')
-    expect(lines(usage('eval'))[0]).toBe('bulwark eval EXPR [--var name=JSON]... [--now RFC3339]')
+    expect(lines(usage('expr'))[0]).toBe('bulwark expr EXPR [--var name=JSON]... [--now RFC3339]')
     expect(usage('serve')).toContain('--port N')
     expect(usage('replay')).toContain('--events FILE.jsonl')
   })

@@ -658,7 +658,7 @@ describe('PII in storage', () => {
   })
 
   // A rule error's message is recorded with the decision, and run-time errors may quote the
-  // offending value (`int(event.email)` gives "cannot convert '<e-mail>' to int" to `bulwark eval`):
+  // offending value (`int(event.email)` gives "cannot convert '<e-mail>' to int" to `bulwark expr`):
   // decisions carry the message without run-time values instead.
   it('stays out of storage even when a rule fails on a PII value', async () => {
     const p = pack([

@@ -1,5 +1,5 @@
 /**
- * `bulwark eval EXPR [--var name=JSON]…`: type-checks and evaluates one rule expression, for
+ * `bulwark expr EXPR [--var name=JSON]…`: type-checks and evaluates one rule expression, for
  * trying the language from a shell. Variables are declared `dyn` and given as JSON (integral
  * numbers are ints, others doubles). Prints the result as JSON; exit 1 on compile errors
  * (diagnostics on stderr), 2 when evaluation yields an error value.
@@ -13,17 +13,17 @@ import { compileExpression } from '../lang/program.ts'
 import { isCelError, Timestamp } from '../lang/runtime/values.ts'
 import type { Command } from './command.ts'
 
-export const evalCommand: Command = {
-  name: 'eval',
+export const exprCommand: Command = {
+  name: 'expr',
   summary: 'Check and evaluate one rule expression',
-  usage: `bulwark eval EXPR [--var name=JSON]... [--now RFC3339]
+  usage: `bulwark expr EXPR [--var name=JSON]... [--now RFC3339]
 
   Compiles EXPR in the risk profile of CEL and prints its value as JSON.
   --var name=JSON   declare a variable (type dyn) with a JSON value; repeatable
   --now TIME        the value of \`now\` (default: the current time)
 
   Exit codes: 0 value printed, 1 compile errors (diagnostics on stderr), 2 evaluation error.
-  Example: bulwark eval "size(event.text) > 5 && event.text.contains('http')" --var 'event={"text":"see http://x"}'`,
+  Example: bulwark expr "size(event.text) > 5 && event.text.contains('http')" --var 'event={"text":"see http://x"}'`,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,

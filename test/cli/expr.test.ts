@@ -1,5 +1,5 @@
 /**
- * `bulwark eval EXPR [--var name=JSON]… [--now TIME]`: prints the value as JSON (exit 0), the
+ * `bulwark expr EXPR [--var name=JSON]… [--now TIME]`: prints the value as JSON (exit 0), the
  * compile diagnostics with a caret (exit 1), an evaluation error (exit 2), and refuses a --var
  * value that is not JSON and a --now that is not a time (exit 1). The first and third cases are the README's own examples.
  */
@@ -14,7 +14,7 @@ beforeAll(async () => {
   r = await runAll<Case>({
     readme: [
       [
-        'eval',
+        'expr',
         "event.email.endsWith('@mailinator.com') && size(event.text) > 5",
         '--var',
         'event={"email":"a@mailinator.com","text":"hello there"}',
@@ -22,7 +22,7 @@ beforeAll(async () => {
     ],
     values: [
       [
-        'eval',
+        'expr',
         "{'week': now - timestamp('2026-11-01T00:00:00Z') > duration('7d'), 'dc': ip('10.1.2.3') in cidr('10.0.0.0/8'), " +
           "'doubled': [1, 2, 3].map(x, x * 2), 'half': 2.5, 'text': 'x', 'dur': duration('90m'), 'at': now, 'n': n.a}",
         '--now',
@@ -31,14 +31,14 @@ beforeAll(async () => {
         'n={"a":null}',
       ],
     ],
-    compile: [['eval', '1 + 1.0']],
-    evalError: [['eval', 'x.count / x.zero', '--var', 'x={"count":1,"zero":0}']],
-    badVar: [['eval', 'x', '--var', 'x={bad']],
-    badNow: [['eval', 'now', '--now', 'last tuesday']],
+    compile: [['expr', '1 + 1.0']],
+    evalError: [['expr', 'x.count / x.zero', '--var', 'x={"count":1,"zero":0}']],
+    badVar: [['expr', 'x', '--var', 'x={bad']],
+    badNow: [['expr', 'now', '--now', 'last tuesday']],
   })
 }, 60_000)
 
-describe('bulwark eval', () => {
+describe('bulwark expr', () => {
   it('prints the value as JSON and exits 0', () => {
     expect(r.readme.stderr).toBe('')
     expect(r.readme.stdout).toBe('true\n')
