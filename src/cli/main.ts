@@ -2,12 +2,17 @@
  * The `bulwark` command line: dispatches to one command per file, with `--help` everywhere.
  */
 
+import { backtestCommand } from './backtest.ts'
 import { checkCommand } from './check.ts'
 import { type Command, type Io, processIo } from './command.ts'
 import { decideCommand } from './decide.ts'
+import { evalCommand } from './eval.ts'
 import { exprCommand } from './expr.ts'
+import { importCommand } from './import.ts'
+import { labelsCommand } from './labels.ts'
 import { replayCommand } from './replay.ts'
 import { serveCommand } from './serve.ts'
+import { simulateCommand } from './simulate.ts'
 import { testCommand } from './test.ts'
 
 export const COMMANDS: readonly Command[] = [
@@ -16,6 +21,11 @@ export const COMMANDS: readonly Command[] = [
   testCommand,
   decideCommand,
   replayCommand,
+  simulateCommand,
+  evalCommand,
+  backtestCommand,
+  importCommand,
+  labelsCommand,
   exprCommand,
 ]
 

@@ -79,9 +79,9 @@ export const replayCommand: Command = {
     }
     const pack = loadPackFrom(values.policy, io)
     if (!pack) return 1
-    let input: string
+    let input: string | Uint8Array
     try {
-      input = values.events === '-' ? await io.stdin() : readFileSync(values.events, 'utf8')
+      input = values.events === '-' ? await io.stdin() : readFileSync(values.events)
     } catch (e) {
       io.err(`cannot read ${values.events}: ${(e as Error).message}`)
       return 1

@@ -56,6 +56,12 @@ export const ERRORS = {
   // ── events and decisions ───────────────────────────────────────────────────
   EVENT_INVALID: { status: 400, message: 'invalid event ({count} problem(s)); first: {first}' },
 
+  // ── ground-truth labels ─────────────────────────────────────────────────────
+  LABELS_INVALID: {
+    status: 400,
+    message: 'invalid labels ({count} problem(s)); none was stored; first: {first}',
+  },
+
   // ── rule language: evaluation (become error values, never exceptions) ───────
   EVAL_DIVIDE_BY_ZERO: { status: 422, message: 'division by zero' },
   EVAL_MODULUS_BY_ZERO: { status: 422, message: 'modulus by zero' },

@@ -101,6 +101,17 @@ export class Histogram {
   }
 }
 
+/** A gauge family whose series are computed elsewhere (e.g. read from storage), rendered as given. */
+export function renderGauges(
+  name: string,
+  help: string,
+  series: readonly { readonly labels: Labels; readonly value: number }[],
+): string {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`]
+  for (const { labels, value } of series) lines.push(`${name}${render(labels)} ${value}`)
+  return lines.join('\n')
+}
+
 export class Registry {
   private readonly metrics: (Counter | Gauge | Histogram)[] = []
   add<M extends Counter | Gauge | Histogram>(m: M): M {

@@ -1,7 +1,8 @@
 /**
  * Offline replay: decide a recorded stream of events with a pack, in event-time order, on a fresh
  * in-memory engine whose clock follows the events — so windows, `now` and label expiry behave as
- * they would have live. Nothing is stored. The stream is read whole and sorted stably by event time
+ * they would have live. Nothing is stored. The stream (a string, or a file's bytes when it is larger
+ * than a string can be) is read whole and sorted stably by event time
  * (events with equal times keep their file order); a line that is not a JSON object, has no valid
  * `time`, or fails validation is counted and reported, never fatal.
  */
@@ -40,8 +41,16 @@ export interface ReplaySummary {
 }
 
 export interface ReplayOptions {
-  /** Called with every decision, in replay order, with the event as read (raw, before validation). */
-  readonly onDecision?: (decision: Decision, duplicate: boolean, event: Record<string, unknown>) => void
+  /**
+   * Called with every decision, in replay order, with the event as read (raw, before validation)
+   * and its time in ms since the epoch.
+   */
+  readonly onDecision?: (
+    decision: Decision,
+    duplicate: boolean,
+    event: Record<string, unknown>,
+    time: number,
+  ) => void
   /** Called now and then with progress (decided so far, total). */
   readonly onProgress?: (done: number, total: number) => void
 }
@@ -64,13 +73,38 @@ export interface ParsedEvents {
   readonly rejected: number
 }
 
-export async function replay(pack: Pack, input: string, options: ReplayOptions = {}): Promise<ReplaySummary> {
+/**
+ * Replays JSON lines: a string, or the bytes of a file (UTF-8) — bytes for large files, since a
+ * string cannot hold more than about 512 MiB.
+ */
+export async function replay(
+  pack: Pack,
+  input: string | Uint8Array,
+  options: ReplayOptions = {},
+): Promise<ReplaySummary> {
   const started = performance.now()
   return replayEvents(pack, parseEvents(input), options, started)
 }
 
+/** Calls `line` with each line's text and 1-based number; bytes are split on \n and decoded. */
+export function forEachLine(input: string | Uint8Array, line: (text: string, n: number) => void): void {
+  if (typeof input === 'string') {
+    const lines = input.split('\n')
+    for (let i = 0; i < lines.length; i++) line(lines[i]!, i + 1)
+    return
+  }
+  const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength)
+  let start = 0
+  for (let n = 1; ; n++) {
+    const end = bytes.indexOf(10, start)
+    line(bytes.toString('utf8', start, end < 0 ? bytes.length : end), n)
+    if (end < 0) return
+    start = end + 1
+  }
+}
+
 /** Parses JSON lines into replayable events; bad lines become numbered problems. */
-export function parseEvents(input: string): ParsedEvents {
+export function parseEvents(input: string | Uint8Array): ParsedEvents {
   const problems: ReplayProblem[] = []
   let rejected = 0
   const reject = (line: number, code: string, message: string) => {
@@ -79,30 +113,29 @@ export function parseEvents(input: string): ParsedEvents {
   }
 
   const queue: ReplayEvent[] = []
-  const lines = input.split('\n')
   let count = 0
-  for (let i = 0; i < lines.length; i++) {
-    const text = lines[i]!.trim()
-    if (text === '') continue
+  forEachLine(input, (raw, line) => {
+    const text = raw.trim()
+    if (text === '') return
     count++
     let event: unknown
     try {
       event = JSON.parse(text)
     } catch (e) {
-      reject(i + 1, 'INVALID_JSON', (e as Error).message)
-      continue
+      reject(line, 'INVALID_JSON', (e as Error).message)
+      return
     }
     if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-      reject(i + 1, 'EVENT_INVALID', 'a line must hold one JSON object (an event)')
-      continue
+      reject(line, 'EVENT_INVALID', 'a line must hold one JSON object (an event)')
+      return
     }
     const time = toTimestamp((event as { time?: unknown }).time)
     if (time === undefined) {
-      reject(i + 1, 'EVENT_INVALID', 'time is required for a replay (RFC 3339 or epoch milliseconds)')
-      continue
+      reject(line, 'EVENT_INVALID', 'time is required for a replay (RFC 3339 or epoch milliseconds)')
+      return
     }
-    queue.push({ line: i + 1, time: time.toMillis(), event: event as Record<string, unknown> })
-  }
+    queue.push({ line, time: time.toMillis(), event: event as Record<string, unknown> })
+  })
   return { events: queue, lines: count, problems, rejected }
 }
 
@@ -142,7 +175,7 @@ export async function replayEvents(
     clock.set(q.time)
     try {
       const { decision, duplicate } = await engine.decide(q.event)
-      options.onDecision?.(decision, duplicate, q.event)
+      options.onDecision?.(decision, duplicate, q.event, q.time)
       if (duplicate) {
         duplicates++
       } else {

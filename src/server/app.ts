@@ -12,6 +12,7 @@ import { registerAuth } from './auth.ts'
 import { errorBody, registerErrorHandling } from './errors.ts'
 import { registerDecisions } from './routes/decisions.ts'
 import { registerEntities } from './routes/entities.ts'
+import { registerLabels } from './routes/labels.ts'
 import { registerLists } from './routes/lists.ts'
 import { registerPolicy } from './routes/policy.ts'
 import { registerSystem } from './routes/system.ts'
@@ -66,6 +67,7 @@ export async function buildApp(node: BulwarkNode, options: AppOptions): Promise<
         { name: 'policy', description: 'The policy pack' },
         { name: 'entities', description: 'Entities, their features and labels' },
         { name: 'lists', description: 'Policy lists' },
+        { name: 'labels', description: 'Ground-truth labels and rule precision' },
         { name: 'operations', description: 'Health and metrics' },
       ],
     },
@@ -77,5 +79,6 @@ export async function buildApp(node: BulwarkNode, options: AppOptions): Promise<
   registerPolicy(app, node)
   registerEntities(app, node)
   registerLists(app, node)
+  registerLabels(app, node)
   return app
 }

@@ -23,10 +23,11 @@ import { entryProblem } from '../policy/lists.ts'
 import { loadPack, type PackFiles } from '../policy/load.ts'
 import type { Pack } from '../policy/pack.ts'
 import { Pseudonymiser } from '../privacy/pseudonymise.ts'
-import type { LabelRecord, ListEntry, StoredDecision } from '../store/repository.ts'
+import type { LabelRecord, ListEntry, StoredDecision, TruthLabel } from '../store/repository.ts'
 import { SqliteRepository } from '../store/sqlite.ts'
 import { Inbox } from './inbox.ts'
 import { type Recovery, recoverFeatures, saveFeatureSnapshot } from './snapshots.ts'
+import { RuleMetricsCache, type RuleMetricsReport, readLabels } from './truth.ts'
 
 export interface NodeOptions {
   /** Holds bulwark.db, the feature snapshot and the inbox. */
@@ -41,6 +42,8 @@ export interface NodeOptions {
   readonly snapshotEveryMs?: number
   readonly maintenanceEveryMs?: number
   readonly maxFeatureKeys?: number
+  /** Rule metrics (precision against labels) are recomputed at most this often; default 10 s. */
+  readonly ruleMetricsMaxAgeMs?: number
 }
 
 export interface PolicyInfo {
@@ -71,6 +74,7 @@ export class BulwarkNode {
   private readonly inbox: Inbox
   private readonly timers: NodeJS.Timeout[] = []
   private policySource: { source: string; loadedAt: number }
+  private readonly ruleMetricsCache: RuleMetricsCache
   private readonly asyncFailures = new Map<string, { code: string; message: string; details?: unknown }>()
   private closing = false
 
@@ -90,6 +94,10 @@ export class BulwarkNode {
     this.clock = parts.clock
     this.snapshotPath = join(parts.dataDir, 'features.snapshot')
     this.policySource = parts.policySource
+    this.ruleMetricsCache = new RuleMetricsCache(
+      parts.repository,
+      parts.options.ruleMetricsMaxAgeMs ?? 10_000,
+    )
     this.inbox = new Inbox(join(parts.dataDir, 'inbox.jsonl'), parts.options.piiKey, (e) =>
       this.decideAsync(e.body),
     )
@@ -424,6 +432,41 @@ export class BulwarkNode {
     const n = await this.repository.removeListEntries(name, values)
     this.engine.lists.remove(name, values, this.clock.now())
     return n
+  }
+
+  // ── ground-truth labels and rule quality ───────────────────────────
+
+  /**
+   * Records ground-truth labels (the API's form), all or none: every problem of the batch is
+   * reported with its index and field. Entity ids are stored as decisions store them.
+   */
+  async addLabels(raw: readonly unknown[]): Promise<number> {
+    const labels = readLabels(raw, {
+      pack: this.engine.pack,
+      entityKey: (type, id) => this.engine.entityKey(type, id),
+      now: this.clock.now(),
+    })
+    await this.repository.addTruthLabels(labels)
+    this.ruleMetricsCache.invalidate()
+    return labels.length
+  }
+
+  /** The labels of an event, or of an entity given by its raw id; the one in force first. */
+  async labelHistory(
+    subject: { eventId: string } | { entityType: string; entityId: string },
+    limit: number,
+  ): Promise<TruthLabel[]> {
+    if ('eventId' in subject) return this.repository.truthLabels({ eventId: subject.eventId }, limit)
+    const entity = {
+      type: subject.entityType,
+      id: this.engine.entityKey(subject.entityType, subject.entityId),
+    }
+    return this.repository.truthLabels({ entity }, limit)
+  }
+
+  /** Per rule and mode: hits, labelled hits, true and false positives, precision (cached). */
+  ruleMetrics(): Promise<RuleMetricsReport> {
+    return this.ruleMetricsCache.get(this.engine.pack, this.clock.now())
   }
 
   // ── housekeeping ────────────────────────────────────────────────────

@@ -5,7 +5,14 @@
  */
 
 import { BulwarkError } from '../core/errors.ts'
-import type { DecisionRecord, EntityRef, LabelOp, ListEntry, PolicyVersionRecord } from './repository.ts'
+import type {
+  DecisionRecord,
+  EntityRef,
+  LabelOp,
+  ListEntry,
+  PolicyVersionRecord,
+  TruthLabel,
+} from './repository.ts'
 
 function invalid(detail: string): never {
   throw new BulwarkError('INVALID_ARGUMENT', { detail })
@@ -36,6 +43,26 @@ export function checkLabelOp(op: LabelOp): void {
   text(op.source, 'label source')
   time(op.time, 'label time')
   optionalTime(op.expiresAt, 'label expiresAt')
+}
+
+function optionalText(value: unknown, what: string): void {
+  if (value !== undefined) text(value, what)
+}
+
+export function checkTruthLabel(l: TruthLabel): void {
+  if (typeof l !== 'object' || l === null) invalid('a truth label must be an object')
+  if ((l.eventId === undefined) === (l.entity === undefined))
+    invalid('a truth label names exactly one of eventId and entity')
+  optionalText(l.eventId, 'truth label eventId')
+  if (l.entity !== undefined) entity(l.entity, 'truth label entity')
+  if (typeof l.malicious !== 'boolean') invalid('truth label malicious must be a boolean')
+  optionalText(l.area, 'truth label area')
+  optionalText(l.campaign, 'truth label campaign')
+  optionalTime(l.damage, 'truth label damage')
+  text(l.source, 'truth label source')
+  time(l.time, 'truth label time')
+  optionalText(l.note, 'truth label note')
+  time(l.receivedAt, 'truth label receivedAt')
 }
 
 export function checkRecord(r: DecisionRecord): void {

@@ -94,6 +94,46 @@ export interface PolicyVersionRecord {
   readonly source: string
 }
 
+/**
+ * Ground truth about an event or an entity: a reviewer's verdict, a chargeback, a user report, a
+ * line of a labels file. Exactly one of `eventId` and `entity` is set; an entity id is stored as
+ * decisions store it (pseudonymised when PII). Labels are kept as history; for a subject, the
+ * one in force is the latest by `time`, and on a tie the one recorded last.
+ */
+export interface TruthLabel {
+  readonly eventId?: string
+  readonly entity?: EntityRef
+  readonly malicious: boolean
+  readonly area?: string
+  readonly campaign?: string
+  /** Units of harm (malicious subjects). */
+  readonly damage?: number
+  /** Where the verdict came from: review, chargeback, user_report, import, … */
+  readonly source: string
+  /** When the verdict was reached, ms since the epoch. */
+  readonly time: number
+  readonly note?: string
+  /** When Bulwark received it, ms since the epoch. */
+  readonly receivedAt: number
+}
+
+/** What truthLabels reads: the labels of one event, or of one entity. */
+export type TruthSubject = { readonly eventId: string } | { readonly entity: EntityRef }
+
+/**
+ * One rule in one mode over every stored decision: `hits`, and among them those whose decision
+ * is labelled — `tp` by a malicious label, `fp` by a benign one. A decision is labelled by the
+ * label in force for its event, else by the one in force for an entity of one of the acting
+ * entity types it touched (see ruleQuality).
+ */
+export interface RuleQuality {
+  readonly rule: string
+  readonly mode: 'enforce' | 'shadow'
+  readonly hits: number
+  readonly tp: number
+  readonly fp: number
+}
+
 export interface Repository {
   /** Creates or upgrades the schema. */
   migrate(): Promise<void>
@@ -124,6 +164,17 @@ export interface Repository {
   /** Labels not expired at `now`. */
   labels(now: number): Promise<LabelRecord[]>
   labelsFor(entity: EntityRef, now: number): Promise<LabelRecord[]>
+
+  /** Durably records ground-truth labels, all or none (each is checked first). */
+  addTruthLabels(labels: readonly TruthLabel[]): Promise<void>
+  /** The labels of an event or an entity, the one in force first (latest time, then latest recorded), at most `limit`. */
+  truthLabels(subject: TruthSubject, limit: number): Promise<TruthLabel[]>
+  /**
+   * Per rule and mode with at least one hit: hits, true and false positives. Entity labels count
+   * only for entities of `actingTypes` (the entity type(s) of the actor), and only for decisions
+   * whose event has no label in force.
+   */
+  ruleQuality(actingTypes: readonly string[]): Promise<RuleQuality[]>
 
   addListEntries(entries: readonly ListEntry[]): Promise<void>
   removeListEntries(list: string, values: readonly string[]): Promise<number>

@@ -6,8 +6,8 @@
  */
 
 import type Database from 'better-sqlite3'
-import type { EntityRef, LabelOp, ListEntry } from './repository.ts'
-import type { DecisionEntry, WriteEntry } from './writes.ts'
+import type { EntityRef, LabelOp, ListEntry, TruthLabel } from './repository.ts'
+import type { DecisionEntry, HitRef, WriteEntry } from './writes.ts'
 
 /** Entities per multi-row insert: one statement call covers a typical event's entities. */
 const ENTITY_CHUNK = 8
@@ -18,6 +18,10 @@ export class SqliteWriter {
   /** insertEntities[n - 1] inserts n rows; `entityArgs[n - 1]` is its reused argument array. */
   private readonly insertEntities: Database.Statement<unknown[]>[] = []
   private readonly entityArgs: unknown[][] = []
+  private readonly insertHit: Database.Statement<unknown[]>
+  private readonly countHit: Database.Statement<unknown[]>
+  private readonly insertTruth: Database.Statement<unknown[]>
+  private readonly truthInForce: Database.Statement<unknown[]>
   private readonly setLabel: Database.Statement<unknown[]>
   private readonly clearLabel: Database.Statement<unknown[]>
   private readonly upsertListEntry: Database.Statement<unknown[]>
@@ -41,6 +45,23 @@ export class SqliteWriter {
       )
       this.entityArgs.push(new Array<unknown>(n * 3))
     }
+    this.insertHit = db.prepare('INSERT OR IGNORE INTO decision_hits (seq, rule, mode) VALUES (?, ?, ?)')
+    this.countHit = db.prepare(
+      `INSERT INTO rule_hit_counts (rule, mode, hits) VALUES (?, ?, 1)
+       ON CONFLICT (rule, mode) DO UPDATE SET hits = hits + 1`,
+    )
+    this.insertTruth = db.prepare(
+      `INSERT INTO truth_labels (kind, subject_type, subject_id, malicious, area, campaign, damage, source, time,
+         note, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    // The label in force: a later time replaces it, and so does the same time recorded later.
+    this.truthInForce = db.prepare(
+      `INSERT INTO truth_latest (kind, subject_type, subject_id, malicious, time, id) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (kind, subject_type, subject_id) DO UPDATE
+       SET malicious = excluded.malicious, time = excluded.time, id = excluded.id
+       WHERE excluded.time >= truth_latest.time`,
+    )
     this.setLabel = db.prepare(
       `INSERT INTO labels (entity_type, entity_id, name, expires_at, source, set_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (entity_type, entity_id, name) DO UPDATE
@@ -94,6 +115,7 @@ export class SqliteWriter {
     if (info.changes === 0) return false
     if (e.updates !== null) this.insertUpdates.run(e.seq, m.updateCount, e.updates)
     if (m.entities.length > 0) this.insertEntityRefs(m.entities, e.seq)
+    if (m.hits.length > 0) this.insertHits(m.hits, e.seq)
     if (m.labelOps.length > 0) this.applyLabelOps(m.labelOps)
     return true
   }
@@ -105,6 +127,8 @@ export class SqliteWriter {
         return this.insertDecision(e)
       case 'labels':
         return this.applyLabelOps(e.ops)
+      case 'truth':
+        return this.addTruthLabels(e.labels)
       case 'list-add':
         return this.addListEntries(e.entries)
       case 'list-remove':
@@ -127,6 +151,36 @@ export class SqliteWriter {
         args[i * 3 + 2] = seq
       }
       this.insertEntities[n - 1]!.run(args)
+    }
+  }
+
+  private insertHits(hits: readonly HitRef[], seq: number): void {
+    for (const [rule, mode] of hits) {
+      if (this.insertHit.run(seq, rule, mode).changes > 0) this.countHit.run(rule, mode)
+    }
+  }
+
+  /** Appends to the history and updates the label in force of each subject. */
+  addTruthLabels(labels: readonly TruthLabel[]): void {
+    for (const l of labels) {
+      const kind = l.eventId !== undefined ? 'event' : 'entity'
+      const type = l.eventId !== undefined ? '' : l.entity!.type
+      const id = l.eventId ?? l.entity!.id
+      const malicious = l.malicious ? 1 : 0
+      const row = this.insertTruth.run(
+        kind,
+        type,
+        id,
+        malicious,
+        l.area ?? null,
+        l.campaign ?? null,
+        l.damage ?? null,
+        l.source,
+        l.time,
+        l.note ?? null,
+        l.receivedAt,
+      )
+      this.truthInForce.run(kind, type, id, malicious, l.time, row.lastInsertRowid)
     }
   }
 

@@ -39,6 +39,7 @@ import {
   checkListRemoval,
   checkPolicyVersion,
   checkRecord,
+  checkTruthLabel,
   pageSize,
 } from './checks.ts'
 import { Journal } from './journal.ts'
@@ -52,9 +53,13 @@ import type {
   ListEntry,
   PolicyVersionRecord,
   Repository,
+  RuleQuality,
   StoredDecision,
+  TruthLabel,
+  TruthSubject,
 } from './repository.ts'
 import { Applier, ApplyError, type Results } from './sqlite-apply.ts'
+import { SqliteQuality } from './sqlite-quality.ts'
 import { SqliteReader } from './sqlite-reader.ts'
 import type { FromWorker, ToWorker, WorkerOptions } from './sqlite-worker.ts'
 import {
@@ -140,6 +145,7 @@ export class SqliteRepository implements Repository {
   private readonly options: Required<Omit<SqliteOptions, 'journalSegmentBytes'>>
   private readonly journal: Journal | undefined
   private reader: SqliteReader | undefined = undefined
+  private quality: SqliteQuality | undefined = undefined
   /** In memory: applies writes on this thread. */
   private applier: Applier | undefined = undefined
   /** On disk: the ingest worker. */
@@ -211,6 +217,7 @@ export class SqliteRepository implements Repository {
     }
     this.appliedSeq = Math.max(reader.appliedSeq(), reader.lastSeq())
     this.seq = this.appliedSeq
+    this.quality = new SqliteQuality(this.db)
     this.reader = reader
   }
 
@@ -503,6 +510,24 @@ export class SqliteRepository implements Repository {
 
   async labelsFor(entity: EntityRef, now: number): Promise<LabelRecord[]> {
     return (await this.read()).labelsFor(entity, now)
+  }
+
+  addTruthLabels(labels: readonly TruthLabel[]): Promise<void> {
+    return this.write(
+      () => labels.forEach(checkTruthLabel),
+      (seq) => ({ kind: 'truth', seq, labels }),
+    )
+  }
+
+  async truthLabels(subject: TruthSubject, limit: number): Promise<TruthLabel[]> {
+    const n = pageSize(limit)
+    await this.read()
+    return n === 0 ? [] : this.quality!.truthLabels(subject, n)
+  }
+
+  async ruleQuality(actingTypes: readonly string[]): Promise<RuleQuality[]> {
+    await this.read()
+    return this.quality!.ruleQuality(actingTypes)
   }
 
   addListEntries(entries: readonly ListEntry[]): Promise<void> {

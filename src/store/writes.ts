@@ -8,13 +8,25 @@
  * the database stores, so nothing is stringified twice:
  *
  *   [seq, "decision", {eventId, eventType, eventTime, receivedAt, outcome, score, policyVersion,
- *                      entities, labelOps, updateCount}, event, decision, updates | null]
- *   [seq, "labels", LabelOp[]]   [seq, "list-add", ListEntry[]]
+ *                      entities, labelOps, updateCount, hits}, event, decision, updates | null]
+ *   [seq, "labels", LabelOp[]]   [seq, "truth", TruthLabel[]]   [seq, "list-add", ListEntry[]]
+ *
+ * `hits` ([rule, mode] pairs) came later: for a line without it they are read from the decision.
  *   [seq, "list-remove", {list, values}]   [seq, "policy", PolicyVersionRecord]
  */
 
 import { BulwarkError } from '../core/errors.ts'
-import type { DecisionRecord, EntityRef, LabelOp, ListEntry, PolicyVersionRecord } from './repository.ts'
+import type {
+  DecisionRecord,
+  EntityRef,
+  LabelOp,
+  ListEntry,
+  PolicyVersionRecord,
+  TruthLabel,
+} from './repository.ts'
+
+/** A rule hit as the store indexes it: [rule, mode]. */
+export type HitRef = readonly [rule: string, mode: string]
 
 export interface DecisionMeta {
   readonly eventId: string
@@ -27,6 +39,7 @@ export interface DecisionMeta {
   readonly entities: readonly EntityRef[]
   readonly labelOps: readonly LabelOp[]
   readonly updateCount: number
+  readonly hits: readonly HitRef[]
 }
 
 export interface DecisionEntry {
@@ -41,6 +54,7 @@ export interface DecisionEntry {
 
 export type OtherEntry =
   | { readonly kind: 'labels'; readonly seq: number; readonly ops: readonly LabelOp[] }
+  | { readonly kind: 'truth'; readonly seq: number; readonly labels: readonly TruthLabel[] }
   | { readonly kind: 'list-add'; readonly seq: number; readonly entries: readonly ListEntry[] }
   | {
       readonly kind: 'list-remove'
@@ -65,7 +79,13 @@ function decisionMeta(r: DecisionRecord): DecisionMeta {
     entities: r.entities,
     labelOps: r.labelOps,
     updateCount: r.featureUpdates.length,
+    hits: hitRefs(r.decision.hits),
   }
+}
+
+function hitRefs(hits: unknown): HitRef[] {
+  if (!Array.isArray(hits)) return []
+  return hits.map((h: { rule: string; mode: string }) => [h.rule, h.mode] as const)
 }
 
 export function decisionEntry(r: DecisionRecord, seq: number): DecisionEntry {
@@ -91,6 +111,8 @@ export function journalLine(e: WriteEntry): string {
       return `[${e.seq},"decision",${JSON.stringify(e.meta)},${e.event},${e.decision},${e.updates ?? 'null'}]`
     case 'labels':
       return JSON.stringify([e.seq, e.kind, e.ops])
+    case 'truth':
+      return JSON.stringify([e.seq, e.kind, e.labels])
     case 'list-add':
       return JSON.stringify([e.seq, e.kind, e.entries])
     case 'list-remove':
@@ -126,11 +148,11 @@ export function parseJournalLine(line: string, where: string): WriteEntry {
   switch (kind) {
     case 'decision': {
       const meta = object(payload, where, 'the decision metadata') as unknown as DecisionMeta
-      object(parsed[4], where, 'the decision')
+      const decision = object(parsed[4], where, 'the decision')
       return {
         kind,
         seq,
-        meta,
+        meta: Array.isArray(meta.hits) ? meta : { ...meta, hits: hitRefs(decision.hits) },
         event: JSON.stringify(parsed[3]),
         decision: JSON.stringify(parsed[4]),
         updates: parsed[5] === null || parsed[5] === undefined ? null : JSON.stringify(parsed[5]),
@@ -139,6 +161,9 @@ export function parseJournalLine(line: string, where: string): WriteEntry {
     case 'labels':
       if (!Array.isArray(payload)) damaged(where, 'label ops are not a list')
       return { kind, seq, ops: payload as LabelOp[] }
+    case 'truth':
+      if (!Array.isArray(payload)) damaged(where, 'truth labels are not a list')
+      return { kind, seq, labels: payload as TruthLabel[] }
     case 'list-add':
       if (!Array.isArray(payload)) damaged(where, 'list entries are not a list')
       return { kind, seq, entries: payload as ListEntry[] }

@@ -7,7 +7,19 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { lines, type Run, runAll } from './run.ts'
 
-const COMMANDS = ['serve', 'check', 'test', 'decide', 'replay', 'expr'] as const
+const COMMANDS = [
+  'serve',
+  'check',
+  'test',
+  'decide',
+  'replay',
+  'simulate',
+  'eval',
+  'backtest',
+  'import',
+  'labels',
+  'expr',
+] as const
 
 let r: Record<string, Run>
 
@@ -40,7 +52,8 @@ describe('bulwark (top level)', () => {
       'Usage: bulwark <command> [options]   (bulwark <command> --help for details)',
     )
     expect(commandTable(run.stdout)).toEqual([...COMMANDS])
-    expect(r.help!.stdout).toContain('  check   Validate and type-check a policy pack\n')
+    // Names are padded to the longest command name (8 characters: simulate, backtest).
+    expect(r.help!.stdout).toMatch(/^ {2}check {2,}Validate and type-check a policy pack$/m)
   })
 
   it('no command prints the overview but exits 1', () => {

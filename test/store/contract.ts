@@ -12,7 +12,9 @@ import type {
   EntityRef,
   LabelOp,
   Repository,
+  RuleQuality,
   StoredDecision,
+  TruthLabel,
 } from '../../src/store/repository.ts'
 import { decisionRecord, HOUR, T0 } from './records.ts'
 
@@ -34,6 +36,33 @@ function byKey<T extends { entity?: EntityRef; name?: string; list?: string; val
   const key = (x: T) => [x.entity?.type, x.entity?.id, x.name, x.list, x.value].join('\u0000')
   return [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
 }
+
+function truth(over: Partial<TruthLabel>): TruthLabel {
+  return { malicious: true, source: 'review', time: T0, receivedAt: T0 + 1, ...over }
+}
+
+/** A decision with exactly these hits (`rule:mode`), acting entity actor:`actor`. */
+function withHits(i: number, actor: string, hits: string[]): DecisionRecord {
+  const base = decisionRecord(i)
+  return {
+    ...base,
+    decision: {
+      ...base.decision,
+      hits: hits.map((h) => {
+        const [rule, mode] = h.split(':') as [string, 'enforce' | 'shadow']
+        return { rule, mode, outcome: 'block' as const, score: 10, reason: rule }
+      }),
+    },
+    entities: [
+      { type: 'actor', id: actor },
+      { type: 'device', id: 'shared-device' },
+    ],
+  }
+}
+
+/** Rule quality as `rule:mode` → [hits, tp, fp], rules without hits absent. */
+const qualityOf = (rows: RuleQuality[]) =>
+  Object.fromEntries(rows.map((r) => [`${r.rule}:${r.mode}`, [r.hits, r.tp, r.fp]]))
 
 /** What a StoredDecision must hold for a record, whatever seq it got. */
 function expectStored(stored: StoredDecision, r: DecisionRecord): void {
@@ -388,6 +417,169 @@ export function repositoryContract(name: string, open: () => Promise<Repository>
           repo.applyLabelOps([{ ...labelOp('set', device, 'a'), time: Number.NaN }]),
         ).rejects.toThrow()
         expect(await repo.labels(T0)).toEqual([])
+      })
+    })
+
+    describe('truth labels', () => {
+      it('keeps every label of a subject, the one in force first, with its optional fields', async () => {
+        await repo.addTruthLabels([
+          truth({ eventId: 'evt-1', malicious: false, source: 'user_report', time: T0 }),
+          truth({
+            eventId: 'evt-1',
+            area: 'spam',
+            campaign: 'c-7',
+            damage: 2.5,
+            note: 'ünï ✓',
+            source: 'review',
+            time: T0 + 10,
+          }),
+          truth({ entity: { type: 'actor', id: 'user-1' }, source: 'chargeback', time: T0 + 5 }),
+          truth({ eventId: 'evt-2', time: T0 }),
+        ])
+        expect(await repo.truthLabels({ eventId: 'evt-1' }, 10)).toEqual([
+          truth({
+            eventId: 'evt-1',
+            area: 'spam',
+            campaign: 'c-7',
+            damage: 2.5,
+            note: 'ünï ✓',
+            source: 'review',
+            time: T0 + 10,
+          }),
+          truth({ eventId: 'evt-1', malicious: false, source: 'user_report', time: T0 }),
+        ])
+        const [first] = await repo.truthLabels({ eventId: 'evt-2' }, 10)
+        expect(first && ('area' in first || 'note' in first || 'entity' in first)).toBe(false)
+        expect(await repo.truthLabels({ eventId: 'evt-1' }, 1)).toHaveLength(1)
+        expect(await repo.truthLabels({ entity: { type: 'actor', id: 'user-1' } }, 10)).toEqual([
+          truth({ entity: { type: 'actor', id: 'user-1' }, source: 'chargeback', time: T0 + 5 }),
+        ])
+        // An event id and an entity id that are the same text are different subjects.
+        expect(await repo.truthLabels({ entity: { type: 'device', id: 'user-1' } }, 10)).toEqual([])
+        expect(await repo.truthLabels({ eventId: 'user-1' }, 10)).toEqual([])
+      })
+
+      it('orders a tie in time by the order recorded', async () => {
+        await repo.addTruthLabels([truth({ eventId: 'e', malicious: true, source: 'a' })])
+        await repo.addTruthLabels([truth({ eventId: 'e', malicious: false, source: 'b' })])
+        expect((await repo.truthLabels({ eventId: 'e' }, 10)).map((l) => l.source)).toEqual(['b', 'a'])
+      })
+
+      it('refuses a batch with a malformed label whole', async () => {
+        await expect(
+          repo.addTruthLabels([
+            truth({ eventId: 'ok' }),
+            truth({ eventId: 'both', entity: { type: 'actor', id: 'u' } }),
+          ]),
+        ).rejects.toThrow(/exactly one/)
+        await expect(repo.addTruthLabels([truth({})])).rejects.toThrow(/exactly one/)
+        await expect(
+          repo.addTruthLabels([{ ...truth({ eventId: 'x' }), malicious: 'yes' as unknown as boolean }]),
+        ).rejects.toThrow(/malicious/)
+        expect(await repo.truthLabels({ eventId: 'ok' }, 10)).toEqual([])
+      })
+    })
+
+    describe('rule quality', () => {
+      const acting = ['actor']
+
+      it('is empty without hits', async () => {
+        expect(await repo.ruleQuality(acting)).toEqual([])
+        await repo.record(withHits(1, 'u1', []))
+        await repo.addTruthLabels([truth({ eventId: 'evt-1' })])
+        expect(await repo.ruleQuality(acting)).toEqual([])
+      })
+
+      it('counts hits per rule and mode, and true and false positives among the labelled ones', async () => {
+        await repo.record(withHits(1, 'u1', ['r1:enforce', 'r2:shadow']))
+        await repo.record(withHits(2, 'u2', ['r1:enforce']))
+        await repo.record(withHits(3, 'u3', ['r2:shadow', 'r3:enforce']))
+        await repo.record(withHits(4, 'u4', ['r1:shadow']))
+        await repo.record(withHits(5, 'u5', []))
+        // A repeated event id adds no hits.
+        await repo.record(withHits(1, 'u1', ['r1:enforce', 'r9:enforce']))
+        expect(qualityOf(await repo.ruleQuality(acting))).toEqual({
+          'r1:enforce': [2, 0, 0],
+          'r1:shadow': [1, 0, 0],
+          'r2:shadow': [2, 0, 0],
+          'r3:enforce': [1, 0, 0],
+        })
+        await repo.addTruthLabels([
+          truth({ eventId: 'evt-1', malicious: true }),
+          truth({ eventId: 'evt-2', malicious: false }),
+          // The acting entity of evt-3.
+          truth({ entity: { type: 'actor', id: 'u3' }, malicious: true }),
+          // Not an acting entity type: counts for nothing.
+          truth({ entity: { type: 'device', id: 'shared-device' }, malicious: false }),
+          // No such decision.
+          truth({ eventId: 'evt-404', malicious: false }),
+          truth({ eventId: 'evt-5', malicious: false }),
+        ])
+        const rows = await repo.ruleQuality(acting)
+        expect(rows.find((r) => r.rule === 'r1' && r.mode === 'enforce')).toEqual({
+          rule: 'r1',
+          mode: 'enforce',
+          hits: 2,
+          tp: 1,
+          fp: 1,
+        })
+        expect(qualityOf(rows)).toEqual({
+          'r1:enforce': [2, 1, 1],
+          'r1:shadow': [1, 0, 0],
+          'r2:shadow': [2, 2, 0],
+          'r3:enforce': [1, 1, 0],
+        })
+        // Without acting entity types, only the event labels count.
+        expect(qualityOf(await repo.ruleQuality([]))).toEqual({
+          'r1:enforce': [2, 1, 1],
+          'r1:shadow': [1, 0, 0],
+          'r2:shadow': [2, 1, 0],
+          'r3:enforce': [1, 0, 0],
+        })
+        // With the device as an acting type too, the benign device labels evt-4 (and evt-3's actor
+        // label still decides evt-3: one label per decision).
+        const both = qualityOf(await repo.ruleQuality(['actor', 'device']))
+        expect(both['r1:shadow']).toEqual([1, 0, 1])
+        expect(both['r1:enforce']).toEqual([2, 1, 1])
+      })
+
+      it("prefers the event's label to its acting entity's", async () => {
+        await repo.record(withHits(1, 'u1', ['r1:enforce']))
+        await repo.record(withHits(2, 'u1', ['r1:enforce']))
+        await repo.addTruthLabels([
+          truth({ entity: { type: 'actor', id: 'u1' }, malicious: true }),
+          truth({ eventId: 'evt-2', malicious: false }),
+        ])
+        expect(qualityOf(await repo.ruleQuality(acting))).toEqual({ 'r1:enforce': [2, 1, 1] })
+      })
+
+      it('uses the label in force: the latest by time, whatever order they arrive in', async () => {
+        await repo.record(withHits(1, 'u1', ['r1:enforce']))
+        await repo.record(withHits(2, 'u2', ['r1:enforce']))
+        await repo.addTruthLabels([
+          truth({ eventId: 'evt-1', malicious: false, time: T0 }),
+          truth({ entity: { type: 'actor', id: 'u2' }, malicious: false, time: T0 }),
+        ])
+        expect(qualityOf(await repo.ruleQuality(acting))).toEqual({ 'r1:enforce': [2, 0, 2] })
+        // A later verdict overrides; an earlier one arriving afterwards does not.
+        await repo.addTruthLabels([truth({ eventId: 'evt-1', malicious: true, time: T0 + HOUR })])
+        await repo.addTruthLabels([truth({ eventId: 'evt-1', malicious: false, time: T0 + 1 })])
+        await repo.addTruthLabels([
+          truth({ entity: { type: 'actor', id: 'u2' }, malicious: true, time: T0 + 2 }),
+        ])
+        expect(qualityOf(await repo.ruleQuality(acting))).toEqual({ 'r1:enforce': [2, 2, 0] })
+        // The same time: the one recorded last.
+        await repo.addTruthLabels([
+          truth({ entity: { type: 'actor', id: 'u2' }, malicious: false, time: T0 + 2 }),
+        ])
+        expect(qualityOf(await repo.ruleQuality(acting))).toEqual({ 'r1:enforce': [2, 1, 1] })
+        expect(await repo.truthLabels({ eventId: 'evt-1' }, 10)).toHaveLength(3)
+      })
+
+      it('counts decisions recorded after their labels', async () => {
+        await repo.addTruthLabels([truth({ entity: { type: 'actor', id: 'late' }, malicious: true })])
+        await repo.record(withHits(7, 'late', ['r1:shadow']))
+        expect(qualityOf(await repo.ruleQuality(acting))).toEqual({ 'r1:shadow': [1, 1, 0] })
       })
     })
 

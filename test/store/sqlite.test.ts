@@ -298,6 +298,64 @@ describe('SqliteRepository', () => {
       expect((await repo.record(decisionRecord(3))).seq).toBe(7)
     })
 
+    it('recovers truth labels and rule hits from the journal, also from lines that predate journalled hits', async () => {
+      const path = freshPath()
+      await (await open(path)).close()
+      const label = { eventId: 'evt-1', malicious: true, source: 'review', time: T0, receivedAt: T0 }
+      // A decision line as written before the metadata carried `hits`: they come from the decision.
+      const old = JSON.parse(journalLine(decisionEntry(decisionRecord(1), 1)))
+      delete old[2].hits
+      const lines = [
+        JSON.stringify(old),
+        journalLine({ kind: 'truth', seq: 2, labels: [label] }),
+        journalLine(decisionEntry(decisionRecord(2), 3)),
+      ]
+      writeFileSync(join(`${path}.journal.d`, '00000002.log'), `${lines.join('\n')}\n`)
+      const repo = await open(path)
+      expect(await repo.truthLabels({ eventId: 'evt-1' }, 10)).toEqual([label])
+      expect(await repo.ruleQuality(['actor'])).toEqual([
+        { rule: 'datacenter-signup', mode: 'shadow', hits: 2, tp: 1, fp: 0 },
+        { rule: 'device-farm', mode: 'enforce', hits: 2, tp: 1, fp: 0 },
+      ])
+    })
+
+    it('migration 3 keeps the labels of version 2 and backfills rule hits from stored decisions', async () => {
+      const path = freshPath()
+      const db = new Database(path)
+      db.exec(
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+      )
+      for (const m of MIGRATIONS.slice(0, 2)) {
+        db.exec(m.sql)
+        db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, T0)
+      }
+      const r = decisionRecord(1)
+      db.prepare(
+        `INSERT INTO decisions (seq, event_id, event_type, event_time, received_at, outcome, score, policy_version, event, decision)
+         VALUES (1, ?, 'signup', ?, ?, 'block', 80, 'pv-1', ?, ?)`,
+      ).run(r.eventId, T0, T0, JSON.stringify(r.event), JSON.stringify(r.decision))
+      db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('decisions', 1)").run()
+      db.prepare('INSERT INTO decision_entities VALUES (?, ?, 1)').run('actor', 'user-1')
+      const v2 = db.prepare(
+        `INSERT INTO truth_labels (kind, subject_type, subject_id, source, malicious, area, campaign, damage, time, note, received_at)
+         VALUES ('entity', 'actor', 'user-1', ?, ?, NULL, NULL, NULL, ?, NULL, ?)`,
+      )
+      v2.run('review', 0, T0 + 10, T0 + 10)
+      v2.run('chargeback', 1, T0 + 5, T0 + 20)
+      db.close()
+      const repo = await open(path)
+      expect(
+        (await repo.truthLabels({ entity: { type: 'actor', id: 'user-1' } }, 10)).map((l) => l.source),
+      ).toEqual(['review', 'chargeback'])
+      expect(await repo.ruleQuality(['actor'])).toEqual([
+        { rule: 'datacenter-signup', mode: 'shadow', hits: 1, tp: 0, fp: 1 },
+        { rule: 'device-farm', mode: 'enforce', hits: 1, tp: 0, fp: 1 },
+      ])
+      // Hits recorded afterwards add to the backfilled counts.
+      await repo.record(decisionRecord(2))
+      expect((await repo.ruleQuality([])).map((q) => q.hits)).toEqual([2, 2])
+    })
+
     it('drops a torn last line (never acknowledged) and applies the lines before it', async () => {
       const path = freshPath()
       await (await open(path)).close()

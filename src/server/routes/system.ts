@@ -1,11 +1,13 @@
 /**
  * Operations: /healthz (the process answers), /readyz (a pack is served and storage is open;
  * 503 while shutting down), /metrics (Prometheus text: decisions, rule hits incl. shadow, rule
- * errors, latency, store sizes).
+ * errors, latency, store sizes, and rule precision against ground-truth labels).
  */
 
 import type { FastifyInstance } from 'fastify'
+import { renderGauges } from '../../core/metrics.ts'
 import type { BulwarkNode } from '../../service/node.ts'
+import type { RuleMetricsReport } from '../../service/truth.ts'
 import { errorBody } from '../errors.ts'
 import { errorSchema } from '../schemas.ts'
 
@@ -38,6 +40,7 @@ export function registerSystem(app: FastifyInstance, node: BulwarkNode): void {
     { schema: { summary: 'Prometheus metrics', tags: ['operations'] } },
     async (_req, reply) => {
       const m = node.engine.metrics
+      const quality = ruleQualityGauges(await node.ruleMetrics())
       const extra = [
         '# HELP bulwark_feature_keys Keys held by the feature store.',
         '# TYPE bulwark_feature_keys gauge',
@@ -50,7 +53,36 @@ export function registerSystem(app: FastifyInstance, node: BulwarkNode): void {
         `bulwark_storage_commits_total ${node.repository.commits}`,
       ].join('\n')
       reply.type('text/plain; version=0.0.4')
-      return `${m.registry.render()}${extra}\n`
+      return `${m.registry.render()}${extra}\n${quality}\n`
     },
   )
+}
+
+/** Precision per rule and mode where a hit is labelled; labelled hits per rule, mode and verdict. */
+function ruleQualityGauges(report: RuleMetricsReport): string {
+  const precision: { labels: Record<string, string>; value: number }[] = []
+  const labelled: { labels: Record<string, string>; value: number }[] = []
+  for (const r of report.rules) {
+    for (const mode of ['enforce', 'shadow'] as const) {
+      const q = r[mode]
+      if (q.precision !== null) precision.push({ labels: { rule: r.rule, mode }, value: q.precision })
+      if (q.hits === 0) continue
+      labelled.push(
+        { labels: { rule: r.rule, mode, label: 'malicious' }, value: q.tp },
+        { labels: { rule: r.rule, mode, label: 'benign' }, value: q.fp },
+      )
+    }
+  }
+  return [
+    renderGauges(
+      'bulwark_rule_precision',
+      `Share of a rule's labelled hits that were labelled malicious, by rule and mode; absent until one is labelled (computed at most every ${report.maxAgeSeconds} s).`,
+      precision,
+    ),
+    renderGauges(
+      'bulwark_rule_labelled_hits',
+      'Stored hits of a rule whose event or acting entity is labelled, by rule, mode and label (malicious: true positives, benign: false positives).',
+      labelled,
+    ),
+  ].join('\n')
 }

@@ -16,6 +16,15 @@
  *   recovery applies the lines after it. Writes other than decisions use seqs too, so it can be
  *   above the highest decision seq.
  * - `truth_labels` (migration 2) is ground truth for measuring rules, not rule-set entity labels.
+ *   Migration 3 makes it a history (every label kept, `id` in the order received) and adds
+ *   `truth_latest`, the label in force per subject (the latest by time; on a tie the one received
+ *   last), kept by the writer on every insert.
+ * - `decision_hits` (migration 3): one row per rule hit of a decision, keyed by the decision's seq,
+ *   so the labelled decisions' hits are index lookups; `rule_hit_counts` the hits per rule and mode,
+ *   kept by the writer, so totals never scan. Rule quality (sqlite-quality.ts) reads only these,
+ *   `truth_latest` and the entity index: its cost grows with the labels, not with the decisions.
+ *   Whatever deletes decisions later (retention, erasure) must delete their hits and decrement
+ *   the counts with them.
  */
 
 import type Database from 'better-sqlite3'
@@ -117,6 +126,69 @@ export const MIGRATIONS: readonly Migration[] = [
         received_at INTEGER NOT NULL,
         PRIMARY KEY (kind, subject_type, subject_id, source)
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 3,
+    name: 'truth label history and the label in force; rule hits per decision and per rule',
+    // Version 2 kept one label per subject and source; the history of every label is kept now
+    // (rows of version 2 are carried over). Decision hits are backfilled from the stored traces.
+    sql: `
+      CREATE TABLE truth_label_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('event', 'entity')),
+        subject_type TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        malicious INTEGER NOT NULL,
+        area TEXT,
+        campaign TEXT,
+        damage REAL,
+        source TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        note TEXT,
+        received_at INTEGER NOT NULL
+      );
+      INSERT INTO truth_label_history
+        (kind, subject_type, subject_id, malicious, area, campaign, damage, source, time, note, received_at)
+        SELECT kind, subject_type, subject_id, malicious, area, campaign, damage, source, time, note, received_at
+        FROM truth_labels ORDER BY received_at, time;
+      DROP TABLE truth_labels;
+      ALTER TABLE truth_label_history RENAME TO truth_labels;
+      CREATE INDEX truth_labels_by_subject ON truth_labels (kind, subject_type, subject_id, time, id);
+
+      CREATE TABLE truth_latest (
+        kind TEXT NOT NULL,
+        subject_type TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        malicious INTEGER NOT NULL,
+        time INTEGER NOT NULL,
+        id INTEGER NOT NULL,
+        PRIMARY KEY (kind, subject_type, subject_id)
+      ) WITHOUT ROWID;
+      INSERT INTO truth_latest (kind, subject_type, subject_id, malicious, time, id)
+        SELECT kind, subject_type, subject_id, malicious, time, id FROM truth_labels t
+        WHERE id = (SELECT u.id FROM truth_labels u
+                    WHERE u.kind = t.kind AND u.subject_type = t.subject_type AND u.subject_id = t.subject_id
+                    ORDER BY u.time DESC, u.id DESC LIMIT 1);
+
+      CREATE TABLE decision_hits (
+        seq INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        PRIMARY KEY (seq, rule)
+      ) WITHOUT ROWID;
+      INSERT OR IGNORE INTO decision_hits (seq, rule, mode)
+        SELECT d.seq, json_extract(h.value, '$.rule'), json_extract(h.value, '$.mode')
+        FROM decisions d, json_each(d.decision, '$.hits') h;
+
+      CREATE TABLE rule_hit_counts (
+        rule TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        hits INTEGER NOT NULL,
+        PRIMARY KEY (rule, mode)
+      ) WITHOUT ROWID;
+      INSERT INTO rule_hit_counts (rule, mode, hits)
+        SELECT rule, mode, count(*) FROM decision_hits GROUP BY rule, mode;
     `,
   },
 ]
