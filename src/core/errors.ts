@@ -53,6 +53,17 @@ export const ERRORS = {
     message: 'the policy pack has {count} problem(s); the serving pack is unchanged',
   },
 
+  // ── backtests on stored events ─────────────────────────────────────────────
+  BACKTEST_INVALID: { status: 400, message: 'invalid backtest request: {detail}' },
+  BACKTEST_POLICY_REJECTED: {
+    status: 400,
+    message: 'the {which} policy pack has {count} problem(s); nothing was replayed',
+  },
+  BACKTEST_BUSY: {
+    status: 429,
+    message: 'a backtest is already running on this node; retry once it has finished',
+  },
+
   // ── events and decisions ───────────────────────────────────────────────────
   EVENT_INVALID: { status: 400, message: 'invalid event ({count} problem(s)); first: {first}' },
 
@@ -74,6 +85,10 @@ export const ERRORS = {
   EVAL_INVALID_ARGUMENT: { status: 422, message: '{detail}' },
   EVAL_UNBOUND: { status: 422, message: "no value for variable '{name}'" },
   EVAL_BUDGET: { status: 422, message: 'evaluation exceeded the budget of {max} comprehension steps' },
+  EVAL_PSEUDONYMISED: {
+    status: 422,
+    message: "field '{field}' holds a pseudonym in stored events; its raw value cannot be re-evaluated",
+  },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS

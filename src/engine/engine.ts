@@ -18,11 +18,11 @@ import type { FeatureStore, FeatureValues } from '../features/types.ts'
 import type { Frame } from '../lang/compile/node.ts'
 import { formatTimestamp } from '../lang/runtime/time.ts'
 import type { Timestamp } from '../lang/runtime/values.ts'
-import { validateEvent } from '../policy/events.ts'
+import { type ValidEvent, validateEvent } from '../policy/events.ts'
 import { type Pack, SLOT, type TypePlan } from '../policy/pack.ts'
 import type { Pseudonymiser } from '../privacy/pseudonymise.ts'
 import type { DecisionRecord, EntityRef, LabelOp, Repository } from '../store/repository.ts'
-import { eventParts, featureObject, prepareFeatures } from './features.ts'
+import { eventParts, featureObject, type PreparedFeatures, prepareFeatures } from './features.ts'
 import { EngineMetrics } from './metrics.ts'
 import { evaluateRules, outcomeOf } from './rules.ts'
 import { storedEvent } from './stored.ts'
@@ -46,6 +46,19 @@ export interface DecideResult {
 }
 
 const RECENT_MAX = 100_000
+
+/** A decision's state between begin() and conclude(). */
+interface Started {
+  readonly t0: number
+  readonly pack: Pack
+  readonly plan: TypePlan
+  readonly event: ValidEvent
+  readonly dropped: string[]
+  readonly time: number
+  readonly frame: Frame
+  readonly entities: EntityRef[]
+  readonly prepared: PreparedFeatures
+}
 
 export class Engine {
   private current: Pack
@@ -92,7 +105,17 @@ export class Engine {
     return this.current.entities.get(type)?.pii ? this.pseudo.pseudonym(id) : id
   }
 
+  /**
+   * Whether decide() can answer without waiting: nothing durable behind the engine and a feature
+   * store that applies batches synchronously (offline replay, pack tests, dry runs). Then no
+   * decision ever waits, so none is ever in flight while another starts.
+   */
+  get synchronous(): boolean {
+    return this.repository === undefined && this.features.applySync !== undefined
+  }
+
   async decide(raw: unknown): Promise<DecideResult> {
+    if (this.synchronous) return this.decideSync(raw)
     const receivedAt = this.clock.now()
     const id = (raw as { id?: unknown } | null)?.id
     if (typeof id === 'string') {
@@ -115,7 +138,70 @@ export class Engine {
     return this.decideNew(raw, receivedAt)
   }
 
+  /**
+   * decide() answered synchronously, for an engine that is `synchronous` (throws otherwise): the
+   * same decision, without a Promise and a turn of the microtask queue per event. Offline replay
+   * decides millions of events in a row through it.
+   */
+  decideSync(raw: unknown): DecideResult {
+    if (!this.synchronous)
+      throw new BulwarkError('INVALID_ARGUMENT', {
+        detail: 'decideSync needs an engine without a repository and with a synchronous feature store',
+      })
+    const receivedAt = this.clock.now()
+    const id = (raw as { id?: unknown } | null)?.id
+    if (typeof id === 'string') {
+      const cached = this.recent.get(id)
+      if (cached) return { decision: cached, duplicate: true }
+    }
+    const started = this.begin(raw, receivedAt)
+    const values = this.features.applySync!(started.prepared.batch)
+    const { decision, labelOps } = this.conclude(started, values)
+    for (const op of labelOps) this.labels.apply(op)
+    this.remember(decision.eventId, decision)
+    return { decision, duplicate: false }
+  }
+
   private async decideNew(raw: unknown, receivedAt: number): Promise<DecideResult> {
+    const started = this.begin(raw, receivedAt)
+    const { event, prepared } = started
+    if (this.repository && prepared.updates.length) this.unrecorded.add(event.id)
+    let values: FeatureValues
+    try {
+      const store = this.features
+      values = store.applySync ? store.applySync(prepared.batch) : await store.apply(prepared.batch)
+    } catch (e) {
+      this.unrecorded.delete(event.id)
+      throw e
+    }
+    const { decision, labelOps } = this.conclude(started, values)
+
+    if (this.repository) {
+      const record: DecisionRecord = {
+        eventId: event.id,
+        eventType: event.type,
+        eventTime: started.time,
+        receivedAt,
+        event: storedEvent(event, started.pack, this.pseudo),
+        decision,
+        featureUpdates: prepared.updates,
+        labelOps,
+        entities: started.entities,
+      }
+      // Resolves once the decision is durable: only then is it answered.
+      try {
+        await this.repository.record(record)
+      } finally {
+        this.unrecorded.delete(event.id)
+      }
+    }
+    for (const op of labelOps) this.labels.apply(op)
+    this.remember(event.id, decision)
+    return { decision, duplicate: false }
+  }
+
+  /** A decision up to the feature store: validation, entities, labels and the feature batch. */
+  private begin(raw: unknown, receivedAt: number): Started {
     const t0 = performance.now()
     const pack = this.current
     const valid = validateEvent(pack.eventTypes, raw, receivedAt, () => newId(receivedAt))
@@ -143,17 +229,13 @@ export class Engine {
     // Labels come first: they do not depend on features, and a feature's `where` may read them.
     const { entities, labels } = this.entityLabels(pack, plan, texts, time)
     frame[SLOT.labels] = labels
-
     const prepared = prepareFeatures(plan, event, time, frame, texts, this.repository !== undefined)
-    if (this.repository && prepared.updates.length) this.unrecorded.add(event.id)
-    let values: FeatureValues
-    try {
-      const store = this.features
-      values = store.applySync ? store.applySync(prepared.batch) : await store.apply(prepared.batch)
-    } catch (e) {
-      this.unrecorded.delete(event.id)
-      throw e
-    }
+    return { t0, pack, plan, event, dropped: valid.dropped, time, frame, entities, prepared }
+  }
+
+  /** The rest of a decision once the store answered: features, rules, outcome, labels to set. */
+  private conclude(started: Started, values: FeatureValues): { decision: Decision; labelOps: LabelOp[] } {
+    const { pack, plan, event, time, frame, entities, prepared } = started
     const { features, plain, failed } = featureObject(plan, prepared, values, frame)
     frame[SLOT.features] = features
 
@@ -189,45 +271,29 @@ export class Engine {
       eventType: event.type,
       outcome,
       score,
-      reasons,
-      hits: results.hits,
-      errors: [
-        ...results.errors,
-        ...failed.map((f) => ({ rule: `feature:${f.name}`, code: f.code, message: f.message })),
-      ],
-      skipped: pack.skippedByType.get(event.type) ?? [],
+      // Empty lists are one shared frozen array: decisions are kept (recent ids, replays), and
+      // most have no reasons, errors, labels or ignored fields.
+      reasons: reasons.length ? reasons : NONE,
+      hits: results.hits.length ? results.hits : NONE,
+      errors: failed.length
+        ? [
+            ...results.errors,
+            ...failed.map((f) => ({ rule: `feature:${f.name}`, code: f.code, message: f.message })),
+          ]
+        : results.errors.length
+          ? results.errors
+          : NONE,
+      skipped: pack.skippedByType.get(event.type) ?? NONE,
       evaluated: results.evaluated,
       features: plain,
-      labels: labelsSet,
-      ignoredFields: valid.dropped,
+      labels: labelsSet.length ? labelsSet : NONE,
+      ignoredFields: started.dropped.length ? started.dropped : NONE,
       policyVersion: pack.version,
-      latencyMs: Math.round((performance.now() - t0) * 1000) / 1000,
+      latencyMs: Math.round((performance.now() - started.t0) * 1000) / 1000,
       time: formatTimestamp(event.time as Timestamp),
     }
     this.metrics.observe(decision)
-
-    if (this.repository) {
-      const record: DecisionRecord = {
-        eventId: event.id,
-        eventType: event.type,
-        eventTime: time,
-        receivedAt,
-        event: storedEvent(event, pack, this.pseudo),
-        decision,
-        featureUpdates: prepared.updates,
-        labelOps,
-        entities,
-      }
-      // Resolves once the decision is durable: only then is it answered.
-      try {
-        await this.repository.record(record)
-      } finally {
-        this.unrecorded.delete(event.id)
-      }
-    }
-    for (const op of labelOps) this.labels.apply(op)
-    this.remember(event.id, decision)
-    return { decision, duplicate: false }
+    return { decision, labelOps }
   }
 
   /**
@@ -277,3 +343,4 @@ export class Engine {
 }
 
 const EMPTY_MODELS = Object.freeze({})
+const NONE: readonly never[] = Object.freeze([])

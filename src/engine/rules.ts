@@ -39,6 +39,32 @@ export function inRollout(rule: RulePlan, pack: Pack, event: Record<string, unkn
   return (fnv1a(`${rule.id}\u001f${id}`) % 10_000) / 100 < r.percent
 }
 
+/**
+ * A rule's hit without a note is the same every time it hits: one frozen object per rule and
+ * mode, shared by the decisions that hold it (a replay keeps 100,000 recent decisions alive).
+ */
+const sharedHits = new WeakMap<RulePlan, { enforce?: RuleHit; shadow?: RuleHit }>()
+
+function hitOf(rule: RulePlan, mode: 'enforce' | 'shadow'): RuleHit {
+  let byMode = sharedHits.get(rule)
+  if (byMode === undefined) {
+    byMode = {}
+    sharedHits.set(rule, byMode)
+  }
+  let hit = byMode[mode]
+  if (hit === undefined) {
+    hit = Object.freeze({
+      rule: rule.id,
+      mode,
+      outcome: rule.outcome,
+      score: rule.score,
+      reason: rule.reason,
+    })
+    byMode[mode] = hit
+  }
+  return hit
+}
+
 export function evaluateRules(pack: Pack, event: Record<string, unknown>, frame: Frame): RuleResults {
   const rules = pack.rulesByType.get(event.type as string) ?? []
   const hits: RuleHit[] = []
@@ -56,14 +82,11 @@ export function evaluateRules(pack: Pack, event: Record<string, unknown>, frame:
         mode = 'shadow'
         note = `outside the ${rule.rollout.percent}% rollout by ${rule.rollout.entity}`
       }
-      hits.push({
-        rule: rule.id,
-        mode,
-        outcome: rule.outcome,
-        score: rule.score,
-        reason: rule.reason,
-        ...(note ? { note } : {}),
-      })
+      hits.push(
+        note
+          ? { rule: rule.id, mode, outcome: rule.outcome, score: rule.score, reason: rule.reason, note }
+          : hitOf(rule, mode),
+      )
       if (mode === 'enforce') enforced.push(rule)
     } else if (isCelError(v)) {
       // The message without run-time values: they may be PII, and the decision is stored.

@@ -8,10 +8,28 @@ import type { LabelOp, LabelRecord } from '../store/repository.ts'
 
 const NONE: readonly string[] = Object.freeze([])
 
-type EntityLabels = Map<string, { expiresAt?: number; source: string; setAt: number }>
+/** One label of an entity. */
+interface Label {
+  readonly name: string
+  readonly expiresAt: number | undefined
+  readonly source: string
+  readonly setAt: number
+}
+
+/**
+ * An entity's labels in the order they were first set, as a small array: an entity carries a
+ * handful at most, and a decision reads every entity's labels, so a scan of a few elements beats
+ * iterating a Map (and its entry pairs) per read.
+ */
+type EntityLabels = Label[]
+
+function indexOf(labels: EntityLabels, name: string): number {
+  for (let i = 0; i < labels.length; i++) if (labels[i]!.name === name) return i
+  return -1
+}
 
 export class LabelStore {
-  /** entity type → entity id → label name → label (nested, so lookups build no key strings). */
+  /** entity type → entity id → labels (nested, so lookups build no key strings). */
   private readonly byType = new Map<string, Map<string, EntityLabels>>()
 
   private labelsOf(type: string, id: string): EntityLabels | undefined {
@@ -36,44 +54,51 @@ export class LabelStore {
     let ids = this.byType.get(type)
     if (op.op === 'clear') {
       const labels = ids?.get(id)
-      labels?.delete(op.name)
-      if (labels?.size === 0) ids!.delete(id)
+      if (labels === undefined) return
+      const at = indexOf(labels, op.name)
+      if (at >= 0) labels.splice(at, 1)
+      if (labels.length === 0) ids!.delete(id)
       return
     }
     if (!ids) {
       ids = new Map()
       this.byType.set(type, ids)
     }
-    let labels = ids.get(id)
+    const label: Label = { name: op.name, expiresAt: op.expiresAt, source: op.source, setAt: op.time }
+    const labels = ids.get(id)
     if (!labels) {
-      labels = new Map()
-      ids.set(id, labels)
+      ids.set(id, [label])
+      return
     }
-    labels.set(op.name, {
-      ...(op.expiresAt !== undefined ? { expiresAt: op.expiresAt } : {}),
-      source: op.source,
-      setAt: op.time,
-    })
+    // Setting a label again replaces it in its place (as Map.set did: the order is first set).
+    const at = indexOf(labels, op.name)
+    if (at >= 0) labels[at] = label
+    else labels.push(label)
   }
 
   /** Names of the entity's labels in force at `now`. */
   active(type: string, id: string, now: number): readonly string[] {
     const labels = this.labelsOf(type, id)
     if (!labels) return NONE
-    const out: string[] = []
-    for (const [name, l] of labels) if (l.expiresAt === undefined || l.expiresAt > now) out.push(name)
-    return out
+    let out: string[] | undefined
+    for (let i = 0; i < labels.length; i++) {
+      const l = labels[i]!
+      if (l.expiresAt !== undefined && l.expiresAt <= now) continue
+      if (out === undefined) out = [l.name]
+      else out.push(l.name)
+    }
+    return out ?? NONE
   }
 
   /** Full records of an entity's labels in force at `now`. */
   records(type: string, id: string, now: number): LabelRecord[] {
     const labels = this.labelsOf(type, id)
     if (!labels) return []
-    return [...labels]
-      .filter(([, l]) => l.expiresAt === undefined || l.expiresAt > now)
-      .map(([name, l]) => ({
+    return labels
+      .filter((l) => l.expiresAt === undefined || l.expiresAt > now)
+      .map((l) => ({
         entity: { type, id },
-        name,
+        name: l.name,
         ...(l.expiresAt !== undefined ? { expiresAt: l.expiresAt } : {}),
         source: l.source,
         setAt: l.setAt,
@@ -85,13 +110,14 @@ export class LabelStore {
     let n = 0
     for (const ids of this.byType.values()) {
       for (const [id, labels] of ids) {
-        for (const [name, l] of labels) {
-          if (l.expiresAt !== undefined && l.expiresAt <= now) {
-            labels.delete(name)
-            n++
-          }
+        let kept = 0
+        for (let i = 0; i < labels.length; i++) {
+          const l = labels[i]!
+          if (l.expiresAt !== undefined && l.expiresAt <= now) n++
+          else labels[kept++] = l
         }
-        if (labels.size === 0) ids.delete(id)
+        labels.length = kept
+        if (kept === 0) ids.delete(id)
       }
     }
     return n

@@ -173,6 +173,26 @@ export class MemoryFeatureStore implements FeatureStore {
     return gone
   }
 
+  /**
+   * expire() for the windowed kinds only (count, sum, min, max, distinct): drops the keys whose
+   * every bucket has left the window as of `now`. A later read or update at a time ≥ `now` sees
+   * such a key exactly as one never seen (0, or no value), so for a stream in time order this
+   * changes no answer; first_seen and last_seen keys are kept whatever their age. Offline replay
+   * calls it as event time advances, so the store holds the live windows, not every key the
+   * stream ever used. Returns how many keys went.
+   */
+  expireWindows(now: number): number {
+    let gone = 0
+    for (const state of this.order) {
+      const kind = state.spec.kind
+      if (kind !== 'first_seen' && kind !== 'last_seen' && isIdle(state, now)) {
+        this.forget(state)
+        gone++
+      }
+    }
+    return gone
+  }
+
   close(): Promise<void> {
     return Promise.resolve()
   }

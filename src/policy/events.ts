@@ -176,8 +176,14 @@ export function validateEvent(
   if (problems.length) return { ok: false, problems }
   if (event.id === undefined) event.id = newId()
   if (event.time === undefined) event.time = toTimestamp(now)
-  const dropped = Object.keys(body).filter((k) => !plan.fields.has(k))
-  return { ok: true, event: event as ValidEvent, dropped }
+  return { ok: true, event: event as ValidEvent, dropped: undeclared(body, plan.fields) }
+}
+
+/** The body's own field names that the type does not declare, in Object.keys order. */
+function undeclared(body: Record<string, unknown>, fields: ReadonlyMap<string, FieldSpec>): string[] {
+  const out: string[] = []
+  for (const k in body) if (Object.hasOwn(body, k) && !fields.has(k)) out.push(k)
+  return out
 }
 
 /** The event types a rule or feature names, or all of them when none are named. */

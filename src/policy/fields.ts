@@ -319,6 +319,54 @@ interface CompiledField {
   readonly convert: Converter
   /** Object.prototype has a member of this name: read it only as an own property. */
   readonly inherited: boolean
+  /**
+   * A check done in the loop, without calling `convert`, for the scalars whose valid values pass
+   * through unchanged (CHECK_*); a value failing it still goes to `convert`, which reports it.
+   */
+  readonly check: number
+  readonly maxLength: number
+  readonly allowed: readonly string[] | undefined
+  readonly minimum: number
+  readonly maximum: number
+}
+
+const CHECK_NONE = 0
+const CHECK_STRING = 1
+const CHECK_INT = 2
+const CHECK_DOUBLE = 3
+const CHECK_BOOL = 4
+
+function checkOf(spec: FieldSpec): number {
+  switch (spec.kind) {
+    case 'string':
+      return CHECK_STRING
+    case 'int':
+      return CHECK_INT
+    case 'double':
+      return CHECK_DOUBLE
+    case 'bool':
+      return CHECK_BOOL
+    default:
+      return CHECK_NONE
+  }
+}
+
+/** Whether `x` passes its field's converter unchanged (the converter's happy path, inline). */
+function passes(f: CompiledField, x: unknown): boolean {
+  switch (f.check) {
+    case CHECK_STRING:
+      return (
+        typeof x === 'string' && x.length <= f.maxLength && (f.allowed === undefined || f.allowed.includes(x))
+      )
+    case CHECK_INT:
+      return typeof x === 'number' && Number.isSafeInteger(x) && x >= f.minimum && x <= f.maximum
+    case CHECK_DOUBLE:
+      return typeof x === 'number' && Number.isFinite(x) && x >= f.minimum && x <= f.maximum
+    case CHECK_BOOL:
+      return typeof x === 'boolean'
+    default:
+      return false
+  }
 }
 
 function compileFields(fields: ReadonlyMap<string, FieldSpec>): FieldsConverter {
@@ -327,6 +375,11 @@ function compileFields(fields: ReadonlyMap<string, FieldSpec>): FieldsConverter 
     required: spec.required,
     convert: converterOf(spec),
     inherited: INHERITED.has(name),
+    check: checkOf(spec),
+    maxLength: spec.maxLength ?? Number.POSITIVE_INFINITY,
+    allowed: spec.enum,
+    minimum: spec.minimum ?? Number.NEGATIVE_INFINITY,
+    maximum: spec.maximum ?? Number.POSITIVE_INFINITY,
   }))
   const n = list.length
   return (v, problems, path) => {
@@ -339,6 +392,10 @@ function compileFields(fields: ReadonlyMap<string, FieldSpec>): FieldsConverter 
       const x = (plain && !f.inherited) || Object.hasOwn(v, name) ? v[name] : undefined
       if (x === undefined || x === null) {
         if (f.required) problems.push({ path: pathOf(path, name), message: 'is required' })
+        continue
+      }
+      if (f.check !== CHECK_NONE && passes(f, x)) {
+        out[name] = x
         continue
       }
       const converted = f.convert(x, problems, path, name)
@@ -371,11 +428,80 @@ function bounded(
 export function toTimestamp(v: unknown): Timestamp | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return Timestamp.fromMillis(v)
   if (typeof v !== 'string') return undefined
+  const utc = utcTimestamp(v)
+  if (utc !== undefined) return utc
   try {
     return parseTimestamp(v)
   } catch {
     return undefined
   }
+}
+
+/** The value of the decimal digit at `i`, or -1. */
+function digitAt(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 48
+  return c >= 0 && c <= 9 ? c : -1
+}
+
+/** The number written by the digits in [from, to), or -1 if one is not a digit. */
+function digitsAt(s: string, from: number, to: number): number {
+  let n = 0
+  for (let i = from; i < to; i++) {
+    const d = digitAt(s, i)
+    if (d < 0) return -1
+    n = n * 10 + d
+  }
+  return n
+}
+
+const NANO_SCALE = [1, 1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 100, 10, 1]
+
+/**
+ * The common form of event times, `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with a year from 1000, read
+ * without a regular expression: the same Timestamp as parseTimestamp gives, or undefined for
+ * anything else (other forms, offsets, invalid dates), which parseTimestamp then decides.
+ * Every event is validated, and a replay reads each time twice (to sort, then to decide).
+ */
+export function utcTimestamp(s: string): Timestamp | undefined {
+  const length = s.length
+  if (length < 20 || length > 30 || length === 21) return undefined
+  const z = s.charCodeAt(length - 1)
+  const t = s.charCodeAt(10)
+  if (
+    (z !== 90 && z !== 122) || // Z z
+    (t !== 84 && t !== 116) || // T t
+    s.charCodeAt(4) !== 45 || // -
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(13) !== 58 || // :
+    s.charCodeAt(16) !== 58
+  )
+    return undefined
+  const year = digitsAt(s, 0, 4)
+  const month = digitsAt(s, 5, 7)
+  const day = digitsAt(s, 8, 10)
+  const hour = digitsAt(s, 11, 13)
+  const minute = digitsAt(s, 14, 16)
+  const second = digitsAt(s, 17, 19)
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23) return undefined
+  if (minute < 0 || minute > 59 || second < 0 || second > 59) return undefined
+  const monthDays =
+    month === 2
+      ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+        ? 29
+        : 28
+      : month === 4 || month === 6 || month === 9 || month === 11
+        ? 30
+        : 31
+  if (day > monthDays) return undefined
+  let nanos = 0
+  if (length > 20) {
+    // A fraction of 1 to 9 digits between the seconds and the Z.
+    if (s.charCodeAt(19) !== 46) return undefined // .
+    const fraction = digitsAt(s, 20, length - 1)
+    if (fraction < 0) return undefined
+    nanos = fraction * NANO_SCALE[length - 21]!
+  }
+  return new Timestamp(Date.UTC(year, month - 1, day, hour, minute, second) / 1000, nanos)
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>

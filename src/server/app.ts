@@ -10,6 +10,7 @@ import { formatMessage } from '../core/errors.ts'
 import type { BulwarkNode } from '../service/node.ts'
 import { registerAuth } from './auth.ts'
 import { errorBody, registerErrorHandling } from './errors.ts'
+import { registerBacktests } from './routes/backtests.ts'
 import { registerDecisions } from './routes/decisions.ts'
 import { registerEntities } from './routes/entities.ts'
 import { registerLabels } from './routes/labels.ts'
@@ -67,7 +68,7 @@ export async function buildApp(node: BulwarkNode, options: AppOptions): Promise<
         { name: 'policy', description: 'The policy pack' },
         { name: 'entities', description: 'Entities, their features and labels' },
         { name: 'lists', description: 'Policy lists' },
-        { name: 'labels', description: 'Ground-truth labels and rule precision' },
+        { name: 'labels', description: 'Ground-truth labels, rule precision and backtests' },
         { name: 'operations', description: 'Health and metrics' },
       ],
     },
@@ -80,5 +81,6 @@ export async function buildApp(node: BulwarkNode, options: AppOptions): Promise<
   registerEntities(app, node)
   registerLists(app, node)
   registerLabels(app, node)
+  registerBacktests(app, node)
   return app
 }

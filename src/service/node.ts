@@ -7,6 +7,7 @@
 
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Worker } from 'node:worker_threads'
 import { type Clock, systemClock } from '../core/clock.ts'
 import { BulwarkError } from '../core/errors.ts'
 import { newId } from '../core/ids.ts'
@@ -25,6 +26,7 @@ import type { Pack } from '../policy/pack.ts'
 import { Pseudonymiser } from '../privacy/pseudonymise.ts'
 import type { LabelRecord, ListEntry, StoredDecision, TruthLabel } from '../store/repository.ts'
 import { SqliteRepository } from '../store/sqlite.ts'
+import { type BacktestRequest, runBacktest, type ServerBacktestReport } from './backtest.ts'
 import { Inbox } from './inbox.ts'
 import { type Recovery, recoverFeatures, saveFeatureSnapshot } from './snapshots.ts'
 import { RuleMetricsCache, type RuleMetricsReport, readLabels } from './truth.ts'
@@ -77,6 +79,9 @@ export class BulwarkNode {
   private readonly ruleMetricsCache: RuleMetricsCache
   private readonly asyncFailures = new Map<string, { code: string; message: string; details?: unknown }>()
   private closing = false
+  /** The worker of the backtest running, if one is. */
+  private backtestWorker: Worker | undefined = undefined
+  private backtestRunning = false
 
   private constructor(parts: {
     engine: Engine
@@ -469,6 +474,32 @@ export class BulwarkNode {
     return this.ruleMetricsCache.get(this.engine.pack, this.clock.now())
   }
 
+  // ── backtests ───────────────────────────────────────────────────────
+
+  /**
+   * Replays stored events of a window through a candidate and a baseline pack and compares them
+   * (service/backtest.ts); one at a time, off the event loop.
+   */
+  async backtest(req: BacktestRequest): Promise<ServerBacktestReport> {
+    if (this.closing) throw new BulwarkError('UNAVAILABLE', { detail: 'the server is shutting down' })
+    if (this.backtestRunning) throw new BulwarkError('BACKTEST_BUSY')
+    this.backtestRunning = true
+    try {
+      return await runBacktest(
+        {
+          repository: this.repository,
+          serving: this.engine.pack,
+          onWorker: (w) => {
+            this.backtestWorker = w
+          },
+        },
+        req,
+      )
+    } finally {
+      this.backtestRunning = false
+    }
+  }
+
   // ── housekeeping ────────────────────────────────────────────────────
 
   async snapshot(): Promise<void> {
@@ -492,6 +523,7 @@ export class BulwarkNode {
     if (this.closing) return
     this.closing = true
     for (const t of this.timers) clearInterval(t)
+    await this.backtestWorker?.terminate()
     await this.inbox.close()
     await this.snapshot()
     await this.repository.close()

@@ -60,6 +60,27 @@ export interface StoredDecision {
   readonly decision: Decision
 }
 
+/**
+ * A stored event as its JSON text (PII fields already pseudonyms), for replays that re-decide
+ * stored events (server backtests): no JSON is parsed on the way out.
+ */
+export interface StoredEventText {
+  readonly seq: number
+  readonly eventId: string
+  /** Event time, ms since the epoch. */
+  readonly eventTime: number
+  /** `actor.id` as stored, when it is a string. */
+  readonly actorId?: string
+  /** The event as stored, JSON. */
+  readonly event: string
+}
+
+/** Where a page of storedEvents resumes: after this event time and seq. */
+export interface EventTimeCursor {
+  readonly time: number
+  readonly seq: number
+}
+
 /** The feature updates of one recorded decision. */
 export interface FeatureUpdateBatch {
   readonly seq: number
@@ -147,6 +168,15 @@ export interface Repository {
   /** Decisions in commit order after `afterSeq`, at most `limit` (for replay and export). */
   decisionsAfter(afterSeq: number, limit: number): Promise<StoredDecision[]>
   /**
+   * Stored events whose event time is in [from, to), in event-time order (then commit order),
+   * after `after` when given, at most `limit`: pages of a replay over a window of event time.
+   */
+  storedEvents(
+    window: { readonly from: number; readonly to: number },
+    after: EventTimeCursor | undefined,
+    limit: number,
+  ): Promise<StoredEventText[]>
+  /**
    * Feature updates recorded after `afterSeq`, one batch per decision in commit order. A page
    * holds at most `limit` updates but never splits a decision (one larger than `limit` comes
    * whole, so paging always advances). `lastSeq` is where to resume; when the page reaches the
@@ -169,6 +199,8 @@ export interface Repository {
   addTruthLabels(labels: readonly TruthLabel[]): Promise<void>
   /** The labels of an event or an entity, the one in force first (latest time, then latest recorded), at most `limit`. */
   truthLabels(subject: TruthSubject, limit: number): Promise<TruthLabel[]>
+  /** The label in force of each subject that has one (subjects without a label are left out). */
+  truthLabelsInForce(subjects: readonly TruthSubject[]): Promise<TruthLabel[]>
   /**
    * Per rule and mode with at least one hit: hits, true and false positives. Entity labels count
    * only for entities of `actingTypes` (the entity type(s) of the actor), and only for decisions

@@ -70,6 +70,7 @@ export class SqliteQuality {
     [string],
     { rule: string; mode: string; tp: number; fp: number }
   >
+  private readonly inForceOf: Database.Statement<[string, string, string], TruthRow>
   private readonly counts: Database.Statement<[], { rule: string; mode: string; hits: number }>
   private readonly read: (actingTypes: readonly string[]) => RuleQuality[]
 
@@ -82,6 +83,12 @@ export class SqliteQuality {
       `SELECT * FROM truth_labels WHERE kind = 'entity' AND subject_type = ? AND subject_id = ? ${order}`,
     )
     this.labelled = db.prepare(QUALITY)
+    this.inForceOf = db.prepare(
+      // From the ids to the labels: one primary-key lookup per id, whatever the number of labels.
+      `SELECT t.* FROM json_each(?) j
+       CROSS JOIN truth_latest l ON l.kind = ? AND l.subject_type = ? AND l.subject_id = j.value
+       JOIN truth_labels t ON t.id = l.id`,
+    )
     this.counts = db.prepare('SELECT rule, mode, hits FROM rule_hit_counts ORDER BY rule, mode')
     // One read transaction: the totals and the labelled hits come from the same snapshot.
     this.read = db.transaction((actingTypes: readonly string[]) => this.compute(actingTypes))
@@ -93,6 +100,27 @@ export class SqliteQuality {
         ? this.ofEvent.all(subject.eventId, limit)
         : this.ofEntity.all(subject.entity.type, subject.entity.id, limit)
     return rows.map(truthLabel)
+  }
+
+  /** The label in force of each subject that has one: one query per kind and entity type. */
+  inForce(subjects: readonly TruthSubject[]): TruthLabel[] {
+    const groups = new Map<string, { kind: string; type: string; ids: string[] }>()
+    for (const s of subjects) {
+      const [kind, type, id] =
+        'eventId' in s ? ['event', '', s.eventId] : ['entity', s.entity.type, s.entity.id]
+      const key = `${kind}\u0000${type}`
+      let g = groups.get(key)
+      if (g === undefined) {
+        g = { kind, type, ids: [] }
+        groups.set(key, g)
+      }
+      g.ids.push(id)
+    }
+    const out: TruthLabel[] = []
+    for (const g of groups.values())
+      for (const row of this.inForceOf.iterate(JSON.stringify(g.ids), g.kind, g.type))
+        out.push(truthLabel(row))
+    return out
   }
 
   ruleQuality(actingTypes: readonly string[]): RuleQuality[] {

@@ -7,11 +7,13 @@ import type Database from 'better-sqlite3'
 import type { FeatureUpdate } from '../features/types.ts'
 import type {
   EntityRef,
+  EventTimeCursor,
   FeatureUpdateBatch,
   LabelRecord,
   ListEntry,
   PolicyVersionRecord,
   StoredDecision,
+  StoredEventText,
 } from './repository.ts'
 
 interface DecisionRow {
@@ -86,6 +88,10 @@ export class SqliteReader {
   private readonly byEventId: Database.Statement<[string], DecisionRow>
   private readonly forEntity: Database.Statement<[string, string, number], DecisionRow>
   private readonly after: Database.Statement<[number, number], DecisionRow>
+  private readonly byTime: Database.Statement<
+    [number, number, number, number, number, number],
+    { seq: number; event_id: string; event_time: number; actor_id: unknown; event: string }
+  >
   private readonly updatesAfter: Database.Statement<
     [number, number],
     { seq: number; event_id: string; count: number; updates: string }
@@ -110,6 +116,12 @@ export class SqliteReader {
        WHERE e.entity_type = ? AND e.entity_id = ? ORDER BY e.seq DESC LIMIT ?`,
     )
     this.after = db.prepare(`SELECT ${DECISION_COLUMNS} FROM decisions WHERE seq > ? ORDER BY seq LIMIT ?`)
+    // Served by decisions_by_time, whose entries are (event_time, seq): the order is the index's.
+    this.byTime = db.prepare(
+      `SELECT seq, event_id, event_time, json_extract(event, '$.actor.id') AS actor_id, event FROM decisions
+       WHERE event_time >= ? AND event_time < ? AND (event_time > ? OR (event_time = ? AND seq > ?))
+       ORDER BY event_time, seq LIMIT ?`,
+    )
     this.updatesAfter = db.prepare(
       `SELECT f.seq, d.event_id, f.count, f.updates FROM feature_updates f JOIN decisions d ON d.seq = f.seq
        WHERE f.seq > ? ORDER BY f.seq LIMIT ?`,
@@ -144,6 +156,22 @@ export class SqliteReader {
 
   decisionsAfter(afterSeq: number, limit: number): StoredDecision[] {
     return this.after.all(afterSeq, limit).map(storedDecision)
+  }
+
+  storedEvents(
+    window: { readonly from: number; readonly to: number },
+    after: EventTimeCursor | undefined,
+    limit: number,
+  ): StoredEventText[] {
+    const t = after?.time ?? window.from
+    const seq = after?.seq ?? 0
+    return this.byTime.all(window.from, window.to, t, t, seq, limit).map((r) => ({
+      seq: r.seq,
+      eventId: r.event_id,
+      eventTime: r.event_time,
+      ...(typeof r.actor_id === 'string' ? { actorId: r.actor_id } : {}),
+      event: r.event,
+    }))
   }
 
   /** Whether a decision is recorded for the event id (answered from the index alone). */

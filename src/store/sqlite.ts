@@ -47,6 +47,7 @@ import { migrateSqlite } from './migrations/sqlite.ts'
 import type {
   DecisionRecord,
   EntityRef,
+  EventTimeCursor,
   FeatureUpdateBatch,
   LabelOp,
   LabelRecord,
@@ -55,6 +56,7 @@ import type {
   Repository,
   RuleQuality,
   StoredDecision,
+  StoredEventText,
   TruthLabel,
   TruthSubject,
 } from './repository.ts'
@@ -87,11 +89,11 @@ export interface SqliteOptions {
 const MAX_UNAPPLIED = 50_000
 
 /** The worker is TypeScript: a tiny bootstrap registers tsx in the worker, then imports it. */
-const WORKER_BOOT = `const { workerData } = require('node:worker_threads')
+export const WORKER_BOOT = `const { workerData } = require('node:worker_threads')
 import(workerData.tsx).then((tsx) => { tsx.register(); return import(workerData.entry) })`
 
 /** The URL of tsx's ESM API (its `import` export; `import.meta.resolve` is not there under Vitest). */
-function tsxApi(): string {
+export function tsxApi(): string {
   const pkg = createRequire(import.meta.url).resolve('tsx/package.json')
   const exports = JSON.parse(readFileSync(pkg, 'utf8')).exports as Record<
     string,
@@ -474,6 +476,16 @@ export class SqliteRepository implements Repository {
     return n === 0 ? [] : reader.decisionsAfter(afterSeq, n)
   }
 
+  async storedEvents(
+    window: { readonly from: number; readonly to: number },
+    after: EventTimeCursor | undefined,
+    limit: number,
+  ): Promise<StoredEventText[]> {
+    const n = pageSize(limit)
+    const reader = await this.read()
+    return n === 0 ? [] : reader.storedEvents(window, after, n)
+  }
+
   async featureUpdatesAfter(
     afterSeq: number,
     limit: number,
@@ -523,6 +535,11 @@ export class SqliteRepository implements Repository {
     const n = pageSize(limit)
     await this.read()
     return n === 0 ? [] : this.quality!.truthLabels(subject, n)
+  }
+
+  async truthLabelsInForce(subjects: readonly TruthSubject[]): Promise<TruthLabel[]> {
+    await this.read()
+    return subjects.length === 0 ? [] : this.quality!.inForce(subjects)
   }
 
   async ruleQuality(actingTypes: readonly string[]): Promise<RuleQuality[]> {

@@ -131,6 +131,34 @@ export function repositoryContract(name: string, open: () => Promise<Repository>
         expect(read?.decision.latencyMs).toBe(0.25)
       })
 
+      it('reads stored events by event time, in pages, as their JSON text', async () => {
+        // Recorded out of event-time order; evt-3 and evt-30 share a time.
+        for (const i of [5, 3, 1, 4, 2]) await repo.record(decisionRecord(i))
+        await repo.record(decisionRecord(30, { eventTime: T0 + 3000 }))
+        const ids = (rows: { eventId: string }[]) => rows.map((r) => r.eventId)
+        const all = { from: 0, to: 8.64e15 }
+        const rows = await repo.storedEvents(all, undefined, 100)
+        expect(ids(rows)).toEqual(['evt-1', 'evt-2', 'evt-3', 'evt-30', 'evt-4', 'evt-5'])
+        expect(JSON.parse(rows[0]!.event)).toEqual(decisionRecord(1).event)
+        expect(rows[0]).toMatchObject({ eventTime: T0 + 1000, actorId: 'user-1' })
+        // [from, to): from inclusive, to exclusive.
+        const window = { from: T0 + 2000, to: T0 + 5000 }
+        expect(ids(await repo.storedEvents(window, undefined, 100))).toEqual([
+          'evt-2',
+          'evt-3',
+          'evt-30',
+          'evt-4',
+        ])
+        // Pages resume after (time, seq), through equal times.
+        const page1 = await repo.storedEvents(window, undefined, 2)
+        expect(ids(page1)).toEqual(['evt-2', 'evt-3'])
+        const last = page1[1]!
+        const page2 = await repo.storedEvents(window, { time: last.eventTime, seq: last.seq }, 2)
+        expect(ids(page2)).toEqual(['evt-30', 'evt-4'])
+        const end = page2[1]!
+        expect(await repo.storedEvents(window, { time: end.eventTime, seq: end.seq }, 2)).toEqual([])
+      })
+
       it('keeps records with no updates, label ops or entities', async () => {
         const r = decisionRecord(4, {
           featureUpdates: [],
@@ -457,6 +485,32 @@ export function repositoryContract(name: string, open: () => Promise<Repository>
         // An event id and an entity id that are the same text are different subjects.
         expect(await repo.truthLabels({ entity: { type: 'device', id: 'user-1' } }, 10)).toEqual([])
         expect(await repo.truthLabels({ eventId: 'user-1' }, 10)).toEqual([])
+      })
+
+      it('reads the labels in force of many subjects at once', async () => {
+        await repo.addTruthLabels([
+          truth({ eventId: 'e1', malicious: false, source: 'user_report', time: T0 }),
+          truth({ eventId: 'e1', malicious: true, source: 'review', area: 'spam', time: T0 + 1 }),
+          truth({ eventId: 'e2', malicious: false, source: 'review', time: T0 }),
+          truth({ entity: { type: 'actor', id: 'u1' }, source: 'review', damage: 4, time: T0 }),
+          truth({ entity: { type: 'device', id: 'u1' }, source: 'review', time: T0 }),
+        ])
+        const inForce = await repo.truthLabelsInForce([
+          { eventId: 'e1' },
+          { eventId: 'e2' },
+          { eventId: 'e3' },
+          { entity: { type: 'actor', id: 'u1' } },
+          { entity: { type: 'actor', id: 'u2' } },
+        ])
+        const key = (l: TruthLabel) => l.eventId ?? `${l.entity?.type}/${l.entity?.id}`
+        expect(inForce.map((l) => [key(l), l.malicious, l.source]).sort()).toEqual([
+          ['actor/u1', true, 'review'],
+          ['e1', true, 'review'],
+          ['e2', false, 'review'],
+        ])
+        expect(inForce.find((l) => l.eventId === 'e1')?.area).toBe('spam')
+        expect(inForce.find((l) => l.entity)?.damage).toBe(4)
+        expect(await repo.truthLabelsInForce([])).toEqual([])
       })
 
       it('orders a tie in time by the order recorded', async () => {

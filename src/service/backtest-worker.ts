@@ -1,0 +1,117 @@
+/**
+ * The worker thread of a server backtest (service/backtest.ts), so that replaying up to a million
+ * events through two packs never stalls the event loop that serves decisions. It loads both packs
+ * from their files (a bad pack is answered with its diagnostics at once), receives the stored
+ * events as JSON-lines chunks with their labels while the main thread still reads storage, then
+ * runs the very backtest `bulwark backtest` runs (eval/backtest.ts) on the stored-events variants
+ * of the packs (stored-replay.ts) and posts the report back.
+ */
+
+import { parentPort, workerData } from 'node:worker_threads'
+import { type ParsedEvents, parseEvents } from '../engine/replay.ts'
+import { backtest } from '../eval/backtest.ts'
+import type { Label, Labels } from '../eval/labels.ts'
+import { formatDiagnostics } from '../lang/diagnostics.ts'
+import { loadPack, type PackFiles } from '../policy/load.ts'
+import type { Pack } from '../policy/pack.ts'
+import { type PiiReads, storedEventsPack } from './stored-replay.ts'
+
+export interface BacktestWorkerData {
+  readonly candidate: PackFiles
+  readonly baseline: PackFiles
+  readonly examples: number
+}
+
+export type ToBacktestWorker =
+  | { readonly op: 'events'; readonly chunk: Uint8Array; readonly labels: readonly [string, Label][] }
+  | { readonly op: 'run' }
+
+export type FromBacktestWorker =
+  | {
+      readonly op: 'rejected'
+      readonly which: 'candidate' | 'baseline'
+      readonly diagnostics: readonly {
+        code: string
+        message: string
+        file: string
+        line: number
+        col: number
+      }[]
+      readonly text: string
+    }
+  | { readonly op: 'loaded'; readonly candidate: string; readonly baseline: string }
+  | {
+      readonly op: 'done'
+      readonly report: Awaited<ReturnType<typeof backtest>>
+      readonly pii: { readonly baseline: PiiReads; readonly candidate: PiiReads; readonly fields: string[] }
+    }
+  | { readonly op: 'failed'; readonly message: string }
+
+const port = parentPort!
+const data = workerData as BacktestWorkerData
+
+function load(which: 'candidate' | 'baseline', files: PackFiles): Pack | undefined {
+  const r = loadPack(files)
+  if (r.ok) return r.pack
+  port.postMessage({
+    op: 'rejected',
+    which,
+    diagnostics: r.diagnostics.map((d) => ({
+      code: d.code,
+      message: d.message,
+      file: d.location.file,
+      line: d.location.line,
+      col: d.location.col,
+    })),
+    text: formatDiagnostics(r.diagnostics),
+  } satisfies FromBacktestWorker)
+  return undefined
+}
+
+/** The PII fields of the packs' event types, by path (`ip`, `device.id`), sorted. */
+function piiPaths(packs: readonly Pack[]): string[] {
+  const out = new Set<string>()
+  for (const p of packs) for (const t of p.eventTypes.values()) for (const path of t.pii) out.add(path)
+  return [...out].sort()
+}
+
+const candidate = load('candidate', data.candidate)
+const baseline = candidate && load('baseline', data.baseline)
+if (candidate && baseline) {
+  port.postMessage({
+    op: 'loaded',
+    candidate: candidate.version,
+    baseline: baseline.version,
+  } satisfies FromBacktestWorker)
+  const events: ParsedEvents = { events: [], lines: 0, problems: [], rejected: 0 }
+  const byEvent = new Map<string, Label>()
+  port.on('message', (m: ToBacktestWorker) => {
+    if (m.op === 'events') {
+      const page = parseEvents(m.chunk)
+      const offset = events.lines
+      for (const e of page.events) events.events.push({ ...e, line: e.line + offset })
+      for (const p of page.problems)
+        if (events.problems.length < 20) events.problems.push({ ...p, line: p.line + offset })
+      ;(events as { lines: number }).lines += page.lines
+      ;(events as { rejected: number }).rejected += page.rejected
+      for (const [id, label] of m.labels) byEvent.set(id, label)
+      return
+    }
+    const b = storedEventsPack(baseline)
+    const c = storedEventsPack(candidate)
+    const labels: Labels = { byEvent, lines: byEvent.size, rejected: 0, problems: [] }
+    backtest(c.pack, b.pack, events, labels, data.examples).then(
+      (report) =>
+        port.postMessage({
+          op: 'done',
+          report,
+          pii: { baseline: b.reads, candidate: c.reads, fields: piiPaths([baseline, candidate]) },
+        } satisfies FromBacktestWorker),
+      (e: unknown) =>
+        port.postMessage({
+          op: 'failed',
+          message: (e as Error)?.message ?? String(e),
+        } satisfies FromBacktestWorker),
+    )
+  })
+}
