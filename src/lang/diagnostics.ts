@@ -70,3 +70,17 @@ export function formatDiagnostic(d: Diagnostic): string {
 export function formatDiagnostics(items: readonly Diagnostic[]): string {
   return sortDiagnostics(items).map(formatDiagnostic).join('\n')
 }
+
+/** Diagnostics as an API error's details: each as plain data, and the formatted text. */
+export function diagnosticsDetails(items: readonly Diagnostic[]) {
+  return {
+    diagnostics: items.map((d) => ({
+      code: d.code,
+      message: d.message,
+      file: d.location.file,
+      line: d.location.line,
+      col: d.location.col,
+    })),
+    text: formatDiagnostics(items),
+  }
+}

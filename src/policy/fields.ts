@@ -8,7 +8,7 @@
 import { parseIp } from '../core/net/ip.ts'
 import { own } from '../core/own.ts'
 import { OPAQUE_TYPES } from '../lang/env.ts'
-import { parseDuration, parseTimestamp } from '../lang/runtime/time.ts'
+import { daysInMonth, parseDuration, parseTimestamp } from '../lang/runtime/time.ts'
 import { CelError, Timestamp } from '../lang/runtime/values.ts'
 import { listOf, mapOf, objectType, T, type Type } from '../lang/types.ts'
 
@@ -484,14 +484,7 @@ export function utcTimestamp(s: string): Timestamp | undefined {
   const second = digitsAt(s, 17, 19)
   if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23) return undefined
   if (minute < 0 || minute > 59 || second < 0 || second > 59) return undefined
-  const monthDays =
-    month === 2
-      ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
-        ? 29
-        : 28
-      : month === 4 || month === 6 || month === 9 || month === 11
-        ? 30
-        : 31
+  const monthDays = daysInMonth(year, month)
   if (day > monthDays) return undefined
   let nanos = 0
   if (length > 20) {

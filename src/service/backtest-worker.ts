@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { type ParsedEvents, parseEvents } from '../engine/replay.ts'
 import { backtest } from '../eval/backtest.ts'
 import type { Label, Labels } from '../eval/labels.ts'
-import { formatDiagnostics } from '../lang/diagnostics.ts'
+import { diagnosticsDetails } from '../lang/diagnostics.ts'
 import { loadPack, type PackFiles } from '../policy/load.ts'
 import type { Pack } from '../policy/pack.ts'
 import { type PiiReads, storedEventsPack } from './stored-replay.ts'
@@ -56,14 +56,7 @@ function load(which: 'candidate' | 'baseline', files: PackFiles): Pack | undefin
   port.postMessage({
     op: 'rejected',
     which,
-    diagnostics: r.diagnostics.map((d) => ({
-      code: d.code,
-      message: d.message,
-      file: d.location.file,
-      line: d.location.line,
-      col: d.location.col,
-    })),
-    text: formatDiagnostics(r.diagnostics),
+    ...diagnosticsDetails(r.diagnostics),
   } satisfies FromBacktestWorker)
   return undefined
 }

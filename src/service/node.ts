@@ -16,7 +16,7 @@ import { EngineMetrics } from '../engine/metrics.ts'
 import { LabelStore } from '../features/labels.ts'
 import { ListRegistry } from '../features/lists.ts'
 import type { MemoryFeatureStore } from '../features/memory.ts'
-import { formatDiagnostics } from '../lang/diagnostics.ts'
+import { diagnosticsDetails, formatDiagnostics } from '../lang/diagnostics.ts'
 import { toPlain } from '../lang/plain.ts'
 import { readPackDir } from '../policy/bundle.ts'
 import { validateEvent } from '../policy/events.ts'
@@ -256,16 +256,7 @@ export class BulwarkNode {
       throw new BulwarkError(
         'POLICY_REJECTED',
         { count: r.diagnostics.length },
-        {
-          diagnostics: r.diagnostics.map((d) => ({
-            code: d.code,
-            message: d.message,
-            file: d.location.file,
-            line: d.location.line,
-            col: d.location.col,
-          })),
-          text: formatDiagnostics(r.diagnostics),
-        },
+        diagnosticsDetails(r.diagnostics),
       )
     }
     // Versions are ordered by loadedAt ("served last" at restart): never at or before the one

@@ -83,6 +83,12 @@ function civilFromDays(z: number): { year: number; month: number; day: number } 
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/
 
+/** Days in a month (1–12) of the proleptic Gregorian calendar. */
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
+}
+
 /** Parses an RFC 3339 timestamp; malformed or out-of-range text is an error. */
 export function parseTimestamp(text: string): Timestamp {
   const m = RFC3339.exec(text)
@@ -98,14 +104,7 @@ export function parseTimestamp(text: string): Timestamp {
   const hour = Number(m[4])
   const minute = Number(m[5])
   const second = Number(m[6])
-  const monthDays =
-    month === 2
-      ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
-        ? 29
-        : 28
-      : month === 4 || month === 6 || month === 9 || month === 11
-        ? 30
-        : 31
+  const monthDays = daysInMonth(year, month)
   if (month < 1 || month > 12 || day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59) {
     return fail(
       'EVAL_INVALID_ARGUMENT',
