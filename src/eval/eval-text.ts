@@ -4,7 +4,7 @@
  */
 
 import type { EvalReport } from './report.ts'
-import { duration, pct, table } from './text.ts'
+import { areaCells, duration, pct, table } from './text.ts'
 
 export function evalText(r: EvalReport, maxCampaigns = 20): string {
   const out = [
@@ -32,18 +32,13 @@ export function evalText(r: EvalReport, maxCampaigns = 20): string {
         'with shadow',
         'median TTD',
       ],
-      areas.map(([name, a]) => [
-        name,
-        String(a.malicious),
-        String(a.stopped),
-        pct(a.recall),
-        pct(a.damage_prevented),
-        pct(a.precision),
-        pct(a.benign_friction),
-        pct(a.benign_user_friction),
-        a.shadow.added_stopped ? `+${a.shadow.added_stopped} → ${pct(a.shadow.damage_prevented)}` : '—',
-        duration(a.median_time_to_detect_s),
-      ]),
+      areas.map(([name, a]) =>
+        areaCells(
+          name,
+          a,
+          a.shadow.added_stopped ? `+${a.shadow.added_stopped} → ${pct(a.shadow.damage_prevented)}` : '—',
+        ),
+      ),
     ),
   )
   const campaigns = areas.flatMap(([, a]) => Object.entries(a.campaigns))

@@ -3,6 +3,8 @@
  * measure), durations, and columns aligned under their headers.
  */
 
+import type { AreaReport } from './report.ts'
+
 /** A fraction as a percentage with one decimal, or — when null. */
 export const pct = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(1)}%`)
 
@@ -36,4 +38,20 @@ export function table(
       .join('  ')
       .trimEnd()
   return [line(headers), ...rows.map(line)]
+}
+
+/** One area's row of the evaluation's table, as text cells; `shadow` is that column's cell. */
+export function areaCells(name: string, a: AreaReport, shadow: string): string[] {
+  return [
+    name,
+    String(a.malicious),
+    String(a.stopped),
+    pct(a.recall),
+    pct(a.damage_prevented),
+    pct(a.precision),
+    pct(a.benign_friction),
+    pct(a.benign_user_friction),
+    shadow,
+    duration(a.median_time_to_detect_s),
+  ]
 }

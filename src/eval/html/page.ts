@@ -5,7 +5,7 @@
  */
 
 import type { EvalReport } from '../report.ts'
-import { duration, pct } from '../text.ts'
+import { areaCells, duration, pct } from '../text.ts'
 import { barChart, escapeXml, lineChart, PALETTE } from './svg.ts'
 
 /** A number of damage units for reading: at most two decimals, thousands separated. */
@@ -41,18 +41,7 @@ function areaTable(r: EvalReport): string {
     'median time to detect',
   ]
   const rows = Object.entries(r.areas).map(([name, a]) =>
-    row([
-      name,
-      String(a.malicious),
-      String(a.stopped),
-      pct(a.recall),
-      pct(a.damage_prevented),
-      pct(a.precision),
-      pct(a.benign_friction),
-      pct(a.benign_user_friction),
-      String(a.shadow.added_stopped),
-      duration(a.median_time_to_detect_s),
-    ]),
+    row(areaCells(name, a, String(a.shadow.added_stopped))),
   )
   return `<table>${row(head, 'th')}${rows.join('')}</table>`
 }

@@ -77,6 +77,12 @@ export abstract class Campaign extends Daily {
     return make(type, actor, { ...client, session }, fields)
   }
 
+  /** A successful card purchase of coins, which this campaign's own damage does not count. */
+  protected buyCoins(emit: Emit, t: number, a: Account, card: Record<string, unknown>, amount: number): void {
+    const fields = { amount, currency: 'USD', purpose: 'coins', method: 'card', success: true, card }
+    emit(t, this.make('payment', a.actor, a.client, fields), this.truth(0))
+  }
+
   /** Ground truth of one of this campaign's actions. */
   protected truth(damage: number, area: Area = this.spec.area): Truth {
     return { area, campaign: area === this.spec.area ? this.spec.id : accountsCampaign(this.spec.id), damage }

@@ -111,18 +111,7 @@ export class LiveRoomAbuse extends Campaign {
         funding: 'prepaid',
       }
       const amount = rng.pick([19.99, 49.99, 99.99])
-      emit(
-        t,
-        this.make('payment', a.actor, a.client, {
-          amount,
-          currency: 'USD',
-          purpose: 'coins',
-          method: 'card',
-          success: true,
-          card,
-        }),
-        this.truth(0),
-      )
+      this.buyCoins(emit, t, a, card, amount)
       let coins = Math.round(amount * 100)
       emit(
         t + 5 * SECOND,

@@ -81,18 +81,7 @@ export class MonetizationAbuse extends Campaign {
     for (const card of good) {
       t += this.gap(10 * MINUTE)
       const amount = rng.pick([199.99, 299.99, 499.99])
-      emit(
-        t,
-        this.make('payment', buyer.actor, buyer.client, {
-          amount,
-          currency: 'USD',
-          purpose: 'coins',
-          method: 'card',
-          success: true,
-          card,
-        }),
-        this.truth(0),
-      )
+      this.buyCoins(emit, t, buyer, card, amount)
       coins += Math.round(amount * 100)
     }
     const r = { id: room, host_id: host.actor.id, viewers: 3 + rng.int(20) }
