@@ -5,9 +5,9 @@
  * the events look abusive enough to hit rules.
  */
 
+import { seededRandom as rng } from '../src/core/random.ts'
 import type { FieldSpec } from '../src/policy/fields.ts'
 import type { Pack } from '../src/policy/pack.ts'
-import { rng } from './lang/events.ts'
 
 const AGENTS = [
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148',

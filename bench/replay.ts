@@ -10,21 +10,23 @@
  *   (b) `replay()` of the same file with the pack (read, parse, sort by time, decide every event
  *       on an in-memory engine whose clock follows the events);
  *   (c) `evaluate()` — (b) plus the evaluation against the labels.
- * Last line: {"events","replay_eps","parse_eps","ratio","eval_eps","eval_ratio"}; ratio is
- * replay_eps / parse_eps.
+ * Last line: {"events","replay_eps","parse_eps","ratio","eval_eps","eval_ratio","cpu_ratio",
+ * "eval_cpu_ratio"}; ratio is replay_eps / parse_eps by wall-clock time; the cpu_ ratios are the
+ * same comparisons by this process's CPU time (user + system), which other work on a shared
+ * machine disturbs less.
  */
 
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { seededRandom as rng } from '../src/core/random.ts'
 import { forEachLine, parseEvents, replay } from '../src/engine/replay.ts'
 import { AREAS, parseLabels } from '../src/eval/labels.ts'
 import { evaluate } from '../src/eval/run.ts'
 import { readPackDir } from '../src/policy/bundle.ts'
 import { loadPack } from '../src/policy/load.ts'
 import { eventMix } from './event-mix.ts'
-import { rng } from './lang/events.ts'
 
 const { values } = parseArgs({
   options: {
@@ -82,10 +84,12 @@ const T0 = Date.UTC(2026, 0, 1)
 }
 log(`${N} events written to ${eventsFile}`)
 
-const timed = async <T>(f: () => T | Promise<T>): Promise<{ value: T; seconds: number }> => {
+const timed = async <T>(f: () => T | Promise<T>): Promise<{ value: T; seconds: number; cpu: number }> => {
   const t0 = performance.now()
+  const c0 = process.cpuUsage()
   const value = await f()
-  return { value, seconds: (performance.now() - t0) / 1000 }
+  const c = process.cpuUsage(c0)
+  return { value, seconds: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 }
 }
 
 try {
@@ -121,6 +125,7 @@ try {
   const parseEps = Math.round(N / Math.min(parseBefore.seconds, parseAfter.seconds))
   const replayEps = Math.round(N / rep.seconds)
   const evalEps = Math.round(N / ev.seconds)
+  const parseCpu = Math.min(parseBefore.cpu, parseAfter.cpu)
   const result = {
     events: N,
     replay_eps: replayEps,
@@ -128,6 +133,8 @@ try {
     ratio: Math.round((replayEps / parseEps) * 1e4) / 1e4,
     eval_eps: evalEps,
     eval_ratio: Math.round((evalEps / parseEps) * 1e4) / 1e4,
+    cpu_ratio: Math.round((parseCpu / rep.cpu) * 1e4) / 1e4,
+    eval_cpu_ratio: Math.round((parseCpu / ev.cpu) * 1e4) / 1e4,
   }
   if (!values.json) {
     console.log(`events                 ${N}`)

@@ -6,17 +6,7 @@
 
 import { parseCidr } from '../../src/core/net/ip.ts'
 import { CidrSet, DomainSet, ValueSet } from '../../src/core/net/sets.ts'
-
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom as rng } from '../../src/core/random.ts'
 
 export interface BenchEvent {
   type: string

@@ -57,9 +57,9 @@ export const backtestCommand: Command = {
       io.err('bulwark backtest: only one of --events and --labels can be standard input')
       return 1
     }
-    const candidate = loadPackFrom(values.policy!, io)
+    const candidate = await loadPackFrom(values.policy!, io)
     if (!candidate) return 1
-    const baseline = loadPackFrom(values.baseline!, io)
+    const baseline = await loadPackFrom(values.baseline!, io)
     if (!baseline) return 1
     const events = await readEvents(values.events!, io)
     if (!events) return 1

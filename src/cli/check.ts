@@ -19,7 +19,7 @@ export const checkCommand: Command = {
       io.err(this.usage)
       return 1
     }
-    const pack = loadPackFrom(dir, io)
+    const pack = await loadPackFrom(dir, io)
     if (!pack) return 1
     const modes: Record<string, number> = {}
     for (const r of pack.rules) modes[r.mode] = (modes[r.mode] ?? 0) + 1

@@ -29,7 +29,7 @@ export const decideCommand: Command = {
       io.err(this.usage)
       return 1
     }
-    const pack = loadPackFrom(values.policy, io)
+    const pack = await loadPackFrom(values.policy, io)
     if (!pack) return 1
     const text =
       positionals[0] && positionals[0] !== '-' ? readFileSync(positionals[0], 'utf8') : await io.stdin()

@@ -57,7 +57,7 @@ export const evalCommand: Command = {
       io.err('bulwark eval: only one of --events and --labels can be standard input')
       return 1
     }
-    const pack = loadPackFrom(values.policy!, io)
+    const pack = await loadPackFrom(values.policy!, io)
     if (!pack) return 1
     const events = await readEvents(values.events!, io)
     if (!events) return 1

@@ -91,7 +91,7 @@ export const importCommand: Command = {
     }
     let check: EventCheck | undefined
     if (values.policy) {
-      const pack = loadPackFrom(values.policy, io)
+      const pack = await loadPackFrom(values.policy, io)
       if (!pack) return 1
       check = packEventCheck(pack)
     }

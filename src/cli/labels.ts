@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Command, Io } from './command.ts'
+import { callServer, type ServerAnswer, ServerUnreachable } from './http.ts'
 
 const BATCH = 1000
 const MAX_SHOWN = 50
@@ -61,29 +62,22 @@ async function post(
   key: string,
   batch: readonly Line[],
 ): Promise<{ stored: number } | { refused: Refusal[] }> {
-  let res: Response
+  let answer: ServerAnswer
   try {
-    res = await fetch(`${url}/v1/labels`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ labels: batch.map((l) => l.label) }),
-    })
+    answer = await callServer(url, key, 'POST', '/v1/labels', { labels: batch.map((l) => l.label) })
   } catch (e) {
-    const cause = (e as Error & { cause?: Error }).cause
-    throw new ServerError(`cannot reach ${url}: ${cause?.message ?? (e as Error).message}`)
+    if (e instanceof ServerUnreachable) throw new ServerError(e.message)
+    throw e
   }
-  const text = await res.text()
-  let body: { stored?: number; error?: { code?: string; message?: string; details?: Refusal[] } } = {}
-  try {
-    body = JSON.parse(text)
-  } catch {
-    // reported below
+  const body = (answer.body ?? {}) as {
+    stored?: number
+    error?: { code?: string; message?: string; details?: Refusal[] }
   }
-  if (res.ok && typeof body.stored === 'number') return { stored: body.stored }
-  if (res.status === 400 && body.error?.code === 'LABELS_INVALID' && Array.isArray(body.error.details))
+  if (answer.ok && typeof body.stored === 'number') return { stored: body.stored }
+  if (answer.status === 400 && body.error?.code === 'LABELS_INVALID' && Array.isArray(body.error.details))
     return { refused: body.error.details }
-  const why = body.error ? `${body.error.code} ${body.error.message}` : text.slice(0, 200)
-  throw new ServerError(`${url}/v1/labels answered ${res.status}: ${why}`)
+  const why = body.error ? `${body.error.code} ${body.error.message}` : answer.text.slice(0, 200)
+  throw new ServerError(`${url}/v1/labels answered ${answer.status}: ${why}`)
 }
 
 /** Imports one batch; a refused batch is posted again without the lines the server named. */

@@ -2,18 +2,23 @@
  * The `bulwark` command line: dispatches to one command per file, with `--help` everywhere.
  */
 
+import { actionsCommand } from './actions.ts'
 import { backtestCommand } from './backtest.ts'
+import { appealsCommand, casesCommand } from './cases.ts'
 import { checkCommand } from './check.ts'
 import { type Command, type Io, processIo } from './command.ts'
+import { datasetCommand } from './dataset.ts'
 import { decideCommand } from './decide.ts'
 import { evalCommand } from './eval.ts'
 import { exprCommand } from './expr.ts'
 import { importCommand } from './import.ts'
 import { labelsCommand } from './labels.ts'
+import { modelsCommand } from './models.ts'
 import { replayCommand } from './replay.ts'
 import { serveCommand } from './serve.ts'
 import { simulateCommand } from './simulate.ts'
 import { testCommand } from './test.ts'
+import { trainCommand } from './train.ts'
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
@@ -26,6 +31,12 @@ export const COMMANDS: readonly Command[] = [
   backtestCommand,
   importCommand,
   labelsCommand,
+  casesCommand,
+  appealsCommand,
+  actionsCommand,
+  datasetCommand,
+  trainCommand,
+  modelsCommand,
   exprCommand,
 ]
 

@@ -77,7 +77,7 @@ export const replayCommand: Command = {
       io.err(this.usage)
       return 1
     }
-    const pack = loadPackFrom(values.policy, io)
+    const pack = await loadPackFrom(values.policy, io)
     if (!pack) return 1
     let input: string | Uint8Array
     try {

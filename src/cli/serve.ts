@@ -5,6 +5,7 @@
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { BulwarkError } from '../core/errors.ts'
+import { loadEnforcementConfig } from '../enforcement/config.ts'
 import { startServer } from '../server/start.ts'
 import type { Command } from './command.ts'
 
@@ -14,13 +15,15 @@ export const DEFAULT_DATA = '.data'
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Run the decision server (HTTP API, embedded storage)',
-  usage: `bulwark serve [--policy DIR] [--data DIR] [--port N] [--host ADDR] [--log]
+  usage: `bulwark serve [--policy DIR] [--data DIR] [--port N] [--host ADDR] [--config FILE] [--log]
 
   --policy DIR  serve this pack (default: the pack served last from the data directory,
                 else ${DEFAULT_POLICY})
   --data DIR    data directory: database, feature snapshot, inbox (default ${DEFAULT_DATA})
   --port N      port (default $PORT, else 8080; 0 picks a free one)
   --host ADDR   address to listen on (default 127.0.0.1; 0.0.0.0 for all)
+  --config FILE enforcement configuration (YAML or JSON): webhook destinations, outbox retry
+                timing, safety switches (docs/enforcement.md)
   --log         log requests
 
   Environment:
@@ -30,6 +33,8 @@ export const serveCommand: Command = {
                      bytes; when unset, generated once into DATA/pii.key and read back at later
                      starts — set it in production, and never change it
     PORT             the port, when --port is not given
+    BULWARK_WEBHOOK_URL, BULWARK_WEBHOOK_SECRET
+                     the \`default\` webhook destination, when --config does not define one
 
   Stops cleanly on SIGINT/SIGTERM: finishes requests and queued events, snapshots, flushes.`,
   async run(args, io) {
@@ -41,6 +46,7 @@ export const serveCommand: Command = {
         port: { type: 'string' },
         host: { type: 'string' },
         log: { type: 'boolean' },
+        config: { type: 'string' },
       },
     })
     const port = Number(values.port ?? process.env.PORT ?? 8080)
@@ -54,7 +60,9 @@ export const serveCommand: Command = {
     }
     let server: Awaited<ReturnType<typeof startServer>>
     try {
+      const enforcement = loadEnforcementConfig(values.config, process.env)
       server = await startServer({
+        enforcement,
         port,
         host: values.host ?? '127.0.0.1',
         dataDir: values.data ?? DEFAULT_DATA,

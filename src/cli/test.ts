@@ -27,7 +27,7 @@ export const testCommand: Command = {
       io.err(this.usage)
       return 1
     }
-    const pack = loadPackFrom(dir, io)
+    const pack = await loadPackFrom(dir, io)
     if (!pack) return 1
     const filter = values.filter
     const report = await runPackTests(pack, filter ? (t) => t.name.includes(filter) : undefined)

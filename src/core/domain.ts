@@ -68,6 +68,24 @@ export interface LabelSet {
   readonly expiresAt?: string
 }
 
+/** A model scored for a decision: its scores, how it was served, and the input row it saw. */
+export interface ModelScore {
+  readonly model: string
+  /** Content hash of the champion's file. */
+  readonly version: string
+  readonly mode: 'enforce' | 'shadow'
+  /** Whose score rules read: the champion, the challenger (canary share), or none (shadow, rollout). */
+  readonly served: 'champion' | 'challenger' | 'none'
+  /** The champion's score; null when it could not score. */
+  readonly score: number | null
+  readonly challenger?: { readonly version: string; readonly score: number | null }
+  /** The model inputs as the model saw them (null: missing), for point-in-time training data. */
+  readonly inputs: Readonly<Record<string, number | null>>
+  readonly missing: number
+  readonly latencyUs: number
+  readonly error?: string
+}
+
 /** Bulwark's answer for one event, with the trace that explains it. */
 export interface Decision {
   readonly eventId: string
@@ -84,9 +102,13 @@ export interface Decision {
   readonly evaluated: number
   /** Feature values the rules saw. */
   readonly features: Readonly<Record<string, unknown>>
+  /** Models scored (absent when the pack scores none for this event type). */
+  readonly models?: readonly ModelScore[]
   readonly labels: readonly LabelSet[]
   /** Fields the event carried that the schema does not declare (ignored, not stored). */
   readonly ignoredFields: readonly string[]
+  /** Seconds the client should wait before retrying (a `throttle` action of an enforced rule). */
+  readonly retryAfter?: number
   readonly policyVersion: string
   /** Time spent deciding, in milliseconds (excluding the durable write). */
   readonly latencyMs: number

@@ -73,6 +73,41 @@ export const ERRORS = {
     message: 'invalid labels ({count} problem(s)); none was stored; first: {first}',
   },
 
+  // ── human review: cases, claims, appeals ───────────────────────────────────
+  CASE_NOT_FOUND: { status: 404, message: "review case '{id}' not found" },
+  CASE_LOCKED: {
+    status: 409,
+    message: "case '{id}' is claimed by {holder} until {until}; it can be claimed once that claim expires",
+  },
+  CASE_NOT_CLAIMED: { status: 409, message: "case '{id}': {detail}" },
+  CASE_CLOSED: { status: 409, message: "case '{id}' is closed ({verdict}); nothing more can be done on it" },
+  CASE_REVIEWER_CONFLICT: {
+    status: 409,
+    message: "case '{id}' is a blind QA check of {reviewer}'s own decision; another reviewer must take it",
+  },
+  CASE_INVALID: { status: 400, message: 'invalid review request: {detail}' },
+  REVIEW_REASON_INVALID: {
+    status: 400,
+    message: "reason '{reason}' is not a reason code of queue '{queue}' (allowed: {allowed})",
+  },
+  CASE_CANNOT_ESCALATE: {
+    status: 409,
+    message: "queue '{queue}' has no higher-level queue (escalate_to) to move case '{id}' to",
+  },
+  APPEAL_INVALID: { status: 400, message: 'invalid appeal: {detail}' },
+  REVIEW_ENFORCEMENT_UNAVAILABLE: {
+    status: 503,
+    message: 'enforcement is not available on this node: {detail}',
+  },
+
+  // ── enforcement ──────────────────────────────────────────────────────────────
+  ENFORCEMENT_CONFIG: { status: 400, message: 'invalid enforcement configuration at {where}: {detail}' },
+  ACTION_NOT_REPLAYABLE: {
+    status: 409,
+    message:
+      'action {id} is {status}; only dead, capped, dry_run, suppressed or skipped actions can be replayed',
+  },
+
   // ── rule language: evaluation (become error values, never exceptions) ───────
   EVAL_DIVIDE_BY_ZERO: { status: 422, message: 'division by zero' },
   EVAL_MODULUS_BY_ZERO: { status: 422, message: 'modulus by zero' },
@@ -89,6 +124,24 @@ export const ERRORS = {
     status: 422,
     message: "field '{field}' holds a pseudonym in stored events; its raw value cannot be re-evaluated",
   },
+
+  // ── model files (formats and scoring) ──────────────────────────────────────
+  MODEL_INVALID: { status: 400, message: 'invalid model {file}: {detail}' },
+  MODEL_UNSUPPORTED: { status: 400, message: 'unsupported model {file}: {detail}' },
+  MODEL_INPUT: { status: 400, message: '{detail}' },
+
+  // ── model registry (versions, champion/challenger) ─────────────────────────
+  MODEL_REGISTRY_INVALID: { status: 400, message: 'invalid model registration: {detail}' },
+  MODEL_REGISTRY_CONFLICT: { status: 409, message: '{detail}' },
+  MODEL_REJECTED: {
+    status: 422,
+    message: 'the serving pack does not load with this change ({count} problem(s)); nothing was changed',
+  },
+
+  // ── model training and training datasets ───────────────────────────────────
+  TRAIN_DATA_INVALID: { status: 400, message: 'cannot train on this data: {detail}' },
+  TRAIN_OPTIONS_INVALID: { status: 400, message: 'invalid training option: {detail}' },
+  DATASET_INVALID: { status: 400, message: 'cannot build the dataset: {detail}' },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS

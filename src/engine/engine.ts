@@ -18,9 +18,11 @@ import type { FeatureStore, FeatureValues } from '../features/types.ts'
 import type { Frame } from '../lang/compile/node.ts'
 import { formatTimestamp } from '../lang/runtime/time.ts'
 import type { Timestamp } from '../lang/runtime/values.ts'
+import type { ModelRun } from '../models/stage.ts'
 import { type ValidEvent, validateEvent } from '../policy/events.ts'
-import { type Pack, SLOT, type TypePlan } from '../policy/pack.ts'
+import { type Pack, type RulePlan, SLOT, type TypePlan } from '../policy/pack.ts'
 import type { Pseudonymiser } from '../privacy/pseudonymise.ts'
+import type { ActionRow } from '../store/actions.ts'
 import type { DecisionRecord, EntityRef, LabelOp, Repository } from '../store/repository.ts'
 import { eventParts, featureObject, type PreparedFeatures, prepareFeatures } from './features.ts'
 import { EngineMetrics } from './metrics.ts'
@@ -37,6 +39,29 @@ export interface EngineDeps {
   /** Durable storage; without one (pack tests, offline replay) nothing is recorded. */
   readonly repository?: Repository
   readonly metrics?: EngineMetrics
+  /** Turns enforced hits into outbox actions recorded with the decision (src/enforcement/). */
+  readonly actions?: ActionPlanner
+  /**
+   * How many recent decisions to keep for answering a repeated event id (default 100,000); 0
+   * keeps none — for an offline replay that finds repeated ids itself.
+   */
+  readonly recentDecisions?: number
+}
+
+/**
+ * What the engine asks of enforcement (implemented in src/enforcement/planner.ts): the actions a
+ * decision emits, to be recorded in the decision's own durable write, and a note once recorded.
+ */
+export interface ActionPlanner {
+  plan(input: {
+    readonly pack: Pack
+    readonly event: ValidEvent
+    readonly enforced: readonly RulePlan[]
+    readonly entities: readonly EntityRef[]
+    readonly decision: Decision
+    readonly time: number
+  }): { readonly actions: readonly ActionRow[]; readonly retryAfter?: number } | undefined
+  recorded(actions: readonly ActionRow[]): void
 }
 
 export interface DecideResult {
@@ -72,11 +97,15 @@ export class Engine {
   /** Decisions of recent event ids (idempotency without a storage read). */
   private readonly recent = new Map<string, Decision>()
   /** The same ids in a ring, to evict the oldest without scanning the map from its start. */
-  private readonly recentRing: (string | undefined)[] = new Array(RECENT_MAX)
+  private readonly recentRing: (string | undefined)[]
+  private readonly recentMax: number
   private recentNext = 0
   private readonly inflight = new Map<string, Promise<DecideResult>>()
   /** Events whose feature updates are applied in memory but whose decision is not durable yet. */
   private readonly unrecorded = new Set<string>()
+  /** Rules demoted to shadow at run time by the anomaly guard (no pack reload). */
+  readonly demoted = new Set<string>()
+  private readonly planner: ActionPlanner | undefined
 
   constructor(deps: EngineDeps) {
     this.current = deps.pack
@@ -87,6 +116,9 @@ export class Engine {
     this.clock = deps.clock
     this.repository = deps.repository
     this.metrics = deps.metrics ?? new EngineMetrics()
+    this.planner = deps.actions
+    this.recentMax = deps.recentDecisions ?? RECENT_MAX
+    this.recentRing = new Array(this.recentMax)
     this.lists.usePack(deps.pack.lists, this.clock.now())
   }
 
@@ -111,7 +143,12 @@ export class Engine {
    * decision ever waits, so none is ever in flight while another starts.
    */
   get synchronous(): boolean {
-    return this.repository === undefined && this.features.applySync !== undefined
+    return (
+      this.repository === undefined &&
+      this.features.applySync !== undefined &&
+      // A pack with a model that scores only asynchronously (ONNX) takes the asynchronous path.
+      !this.current.modelStage?.async
+    )
   }
 
   async decide(raw: unknown): Promise<DecideResult> {
@@ -146,7 +183,8 @@ export class Engine {
   decideSync(raw: unknown): DecideResult {
     if (!this.synchronous)
       throw new BulwarkError('INVALID_ARGUMENT', {
-        detail: 'decideSync needs an engine without a repository and with a synchronous feature store',
+        detail:
+          'decideSync needs an engine without a repository, with a synchronous feature store and no asynchronous-only (ONNX) model',
       })
     const receivedAt = this.clock.now()
     const id = (raw as { id?: unknown } | null)?.id
@@ -174,7 +212,21 @@ export class Engine {
       this.unrecorded.delete(event.id)
       throw e
     }
-    const { decision, labelOps } = this.conclude(started, values)
+    const models = started.pack.modelStage?.asyncFor(event.type)
+      ? await this.scoreModelsAsync(started, values)
+      : undefined
+    const concluded = this.conclude(started, values, models)
+    const { labelOps } = concluded
+    let decision = concluded.decision
+    const planned = this.planner?.plan({
+      pack: started.pack,
+      event,
+      enforced: concluded.enforced,
+      entities: started.entities,
+      decision,
+      time: started.time,
+    })
+    if (planned?.retryAfter !== undefined) decision = { ...decision, retryAfter: planned.retryAfter }
 
     if (this.repository) {
       const record: DecisionRecord = {
@@ -187,6 +239,7 @@ export class Engine {
         featureUpdates: prepared.updates,
         labelOps,
         entities: started.entities,
+        ...(planned?.actions.length ? { actions: planned.actions } : {}),
       }
       // Resolves once the decision is durable: only then is it answered.
       try {
@@ -194,6 +247,7 @@ export class Engine {
       } finally {
         this.unrecorded.delete(event.id)
       }
+      if (planned?.actions.length) this.planner!.recorded(planned.actions)
     }
     for (const op of labelOps) this.labels.apply(op)
     this.remember(event.id, decision)
@@ -233,13 +287,27 @@ export class Engine {
     return { t0, pack, plan, event, dropped: valid.dropped, time, frame, entities, prepared }
   }
 
+  /** Scores a pack's asynchronous (ONNX) models for a decision, once its features are known. */
+  private async scoreModelsAsync(started: Started, values: FeatureValues): Promise<ModelRun> {
+    const { frame, plan, prepared } = started
+    frame[SLOT.features] = featureObject(plan, prepared, values, frame).features
+    return started.pack.modelStage!.scoreAsync(started.event, frame)
+  }
+
   /** The rest of a decision once the store answered: features, rules, outcome, labels to set. */
-  private conclude(started: Started, values: FeatureValues): { decision: Decision; labelOps: LabelOp[] } {
+  private conclude(
+    started: Started,
+    values: FeatureValues,
+    scored?: ModelRun,
+  ): { decision: Decision; labelOps: LabelOp[]; enforced: readonly RulePlan[] } {
     const { pack, plan, event, time, frame, entities, prepared } = started
     const { features, plain, failed } = featureObject(plan, prepared, values, frame)
     frame[SLOT.features] = features
+    // Models score between features and rules (src/models/stage.ts); async ones were scored already.
+    const models = scored ?? pack.modelStage?.scoreSync(event, frame)
+    if (models) frame[SLOT.models] = models.values
 
-    const results = evaluateRules(pack, event, frame)
+    const results = evaluateRules(pack, event, frame, this.demoted)
     const { outcome, score, reasons } = outcomeOf(pack, results.enforced)
 
     const labelOps: LabelOp[] = []
@@ -286,6 +354,7 @@ export class Engine {
       skipped: pack.skippedByType.get(event.type) ?? NONE,
       evaluated: results.evaluated,
       features: plain,
+      ...(models?.traces.length ? { models: models.traces } : {}),
       labels: labelsSet.length ? labelsSet : NONE,
       ignoredFields: started.dropped.length ? started.dropped : NONE,
       policyVersion: pack.version,
@@ -293,7 +362,7 @@ export class Engine {
       time: formatTimestamp(event.time as Timestamp),
     }
     this.metrics.observe(decision)
-    return { decision, labelOps }
+    return { decision, labelOps, enforced: results.enforced }
   }
 
   /**
@@ -334,10 +403,11 @@ export class Engine {
   }
 
   private remember(id: string, decision: Decision): void {
+    if (this.recentMax === 0) return
     const old = this.recentRing[this.recentNext]
     if (old !== undefined) this.recent.delete(old)
     this.recentRing[this.recentNext] = id
-    this.recentNext = (this.recentNext + 1) % RECENT_MAX
+    this.recentNext = (this.recentNext + 1) % this.recentMax
     this.recent.set(id, decision)
   }
 }

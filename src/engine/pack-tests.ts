@@ -30,7 +30,11 @@ export interface TestReport {
 const TEST_KEY = 'bulwark-pack-tests-pseudonym-key'
 
 /** An engine with nothing durable behind it, for tests, dry runs and offline replay. */
-export function memoryEngine(pack: Pack, clock: ManualClock | { now(): number }): Engine {
+export function memoryEngine(
+  pack: Pack,
+  clock: ManualClock | { now(): number },
+  options: { readonly recentDecisions?: number } = {},
+): Engine {
   return new Engine({
     pack,
     features: new MemoryFeatureStore(),
@@ -38,6 +42,7 @@ export function memoryEngine(pack: Pack, clock: ManualClock | { now(): number })
     lists: new ListRegistry(),
     pseudonymiser: new Pseudonymiser(TEST_KEY),
     clock,
+    ...options,
   })
 }
 

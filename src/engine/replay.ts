@@ -5,6 +5,12 @@
  * than a string can be) is read whole and sorted stably by event time
  * (events with equal times keep their file order); a line that is not a JSON object, has no valid
  * `time`, or fails validation is counted and reported, never fatal.
+ *
+ * Two passes over the text: the first parses every line for its time and id and keeps only where
+ * the line is (a million parsed events would fill gigabytes of heap for the garbage collector to
+ * walk); the second parses each line again when its turn comes, decides it and lets it go. Ids
+ * that occur more than once are known after the first pass, so only their decisions are kept for
+ * answering the repeats — the engine's ring of recent decisions is not needed offline.
  */
 
 import { ManualClock } from '../core/clock.ts'
@@ -51,14 +57,30 @@ export interface ReplayOptions {
     duplicate: boolean,
     event: Record<string, unknown>,
     time: number,
+    line: number,
   ) => void
   /** Called now and then with progress (decided so far, total). */
   readonly onProgress?: (done: number, total: number) => void
 }
 
 const MAX_PROBLEMS = 20
-/** Empty windows are dropped every 2^16 events (a mask). */
-const EXPIRE_EVERY = 0xffff
+
+/** Whether the events are already in non-decreasing time order. */
+function inTimeOrder(events: readonly ReplayEvent[]): boolean {
+  for (let i = 1; i < events.length; i++) if (events[i]!.time < events[i - 1]!.time) return false
+  return true
+}
+/**
+ * Housekeeping in event time, as `bulwark serve` does on its timer (src/service/node.ts
+ * maintain()): feature keys idle past their retention — first_seen and last_seen included, so
+ * a key forgotten live is forgotten here too — expired labels and list entries are dropped. It
+ * runs before any gap of a minute or more in event time (the server's timer would have fired in
+ * it) and, in a dense stream, every 2^14 events (a mask) once event time has moved on by the
+ * server's interval: a full pass over the keys each minute of a dense stream would cost more
+ * than deciding.
+ */
+export const MAINTENANCE_EVERY_MS = 60_000
+const MAINTENANCE_CHECK = 0x3fff
 
 /** One event ready to replay: where it came from (a line, or a position), its time and content. */
 export interface ReplayEvent {
@@ -70,10 +92,42 @@ export interface ReplayEvent {
 
 /** Events already parsed (e.g. read from storage), in any order; they are replayed by time. */
 export interface ParsedEvents {
+  /**
+   * The events; from parseEvents, each `event` is parsed from its line when read (read it once
+   * per use and keep the object, as the replay does).
+   */
   readonly events: ReplayEvent[]
   readonly lines: number
   readonly problems: ReplayProblem[]
   readonly rejected: number
+  /**
+   * Event ids seen on more than one line, when known (parseEvents knows them). Then only their
+   * decisions are kept to answer repeats; without it the engine remembers recent decisions.
+   */
+  readonly repeatedIds?: ReadonlySet<string>
+}
+
+/** A line of the input: its time and where it is; the event is parsed again on each read. */
+class LineEvent implements ReplayEvent {
+  readonly line: number
+  readonly time: number
+  private readonly source: Buffer | string
+  private readonly start: number
+  private readonly end: number
+
+  constructor(line: number, time: number, source: Buffer | string, start: number, end: number) {
+    this.line = line
+    this.time = time
+    this.source = source
+    this.start = start
+    this.end = end
+  }
+
+  get event(): Record<string, unknown> {
+    const text =
+      typeof this.source === 'string' ? this.source : this.source.toString('utf8', this.start, this.end)
+    return JSON.parse(text) as Record<string, unknown>
+  }
 }
 
 /**
@@ -89,8 +143,14 @@ export async function replay(
   return replayEvents(pack, parseEvents(input), options, started)
 }
 
-/** Calls `line` with each line's text and 1-based number; bytes are split on \n and decoded. */
-export function forEachLine(input: string | Uint8Array, line: (text: string, n: number) => void): void {
+/**
+ * Calls `line` with each line's text and 1-based number; bytes are split on \n and decoded. For
+ * bytes it also passes the buffer and the line's byte range (for reading the line again later).
+ */
+export function forEachLine(
+  input: string | Uint8Array,
+  line: (text: string, n: number, bytes?: Buffer, start?: number, end?: number) => void,
+): void {
   if (typeof input === 'string') {
     const lines = input.split('\n')
     for (let i = 0; i < lines.length; i++) line(lines[i]!, i + 1)
@@ -99,15 +159,19 @@ export function forEachLine(input: string | Uint8Array, line: (text: string, n: 
   const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength)
   let start = 0
   for (let n = 1; ; n++) {
-    const end = bytes.indexOf(10, start)
-    line(bytes.toString('utf8', start, end < 0 ? bytes.length : end), n)
-    if (end < 0) return
-    start = end + 1
+    const found = bytes.indexOf(10, start)
+    const end = found < 0 ? bytes.length : found
+    line(bytes.toString('utf8', start, end), n, bytes, start, end)
+    if (found < 0) return
+    start = found + 1
   }
 }
 
-/** Parses JSON lines into replayable events; bad lines become numbered problems. */
-export function parseEvents(input: string | Uint8Array): ParsedEvents {
+/**
+ * Parses JSON lines into replayable events; bad lines become numbered problems. `linesBefore`
+ * numbers the lines of a chunk that continues earlier ones (the first is `linesBefore + 1`).
+ */
+export function parseEvents(input: string | Uint8Array, linesBefore = 0): ParsedEvents {
   const problems: ReplayProblem[] = []
   let rejected = 0
   const reject = (line: number, code: string, message: string) => {
@@ -116,8 +180,11 @@ export function parseEvents(input: string | Uint8Array): ParsedEvents {
   }
 
   const queue: ReplayEvent[] = []
+  const seen = new Set<string>()
+  const repeatedIds = new Set<string>()
   let count = 0
-  forEachLine(input, (raw, line) => {
+  forEachLine(input, (raw, n, bytes, start, end) => {
+    const line = n + linesBefore
     const text = raw.trim()
     if (text === '') return
     count++
@@ -137,9 +204,18 @@ export function parseEvents(input: string | Uint8Array): ParsedEvents {
       reject(line, 'EVENT_INVALID', 'time is required for a replay (RFC 3339 or epoch milliseconds)')
       return
     }
-    queue.push({ line, time: time.toMillis(), event: event as Record<string, unknown> })
+    const id = (event as { id?: unknown }).id
+    if (typeof id === 'string') {
+      if (seen.has(id)) repeatedIds.add(id)
+      else seen.add(id)
+    }
+    queue.push(
+      bytes !== undefined
+        ? new LineEvent(line, time.toMillis(), bytes, start!, end!)
+        : new LineEvent(line, time.toMillis(), text, 0, text.length),
+    )
   })
-  return { events: queue, lines: count, problems, rejected }
+  return { events: queue, lines: count, problems, rejected, repeatedIds }
 }
 
 /** Decides parsed events in event-time order (sorting `parsed.events` in place). */
@@ -156,11 +232,17 @@ export async function replayEvents(
     if (problems.length < MAX_PROBLEMS) problems.push({ line, code, message })
   }
   const queue = parsed.events
-  // Array.prototype.sort is stable: equal times keep their order in the file.
-  queue.sort((a, b) => a.time - b.time)
+  // Array.prototype.sort is stable: equal times keep their order in the file. Most streams are
+  // in time order already: then there is nothing to sort.
+  if (!inTimeOrder(queue)) queue.sort((a, b) => a.time - b.time)
 
   const clock = new ManualClock(queue[0]?.time ?? 0)
-  const engine = memoryEngine(pack, clock)
+  const repeated = parsed.repeatedIds
+  // With the repeated ids known, only their first decisions are kept (below); otherwise the
+  // engine's ring of recent decisions answers repeats.
+  const engine = memoryEngine(pack, clock, repeated ? { recentDecisions: 0 } : {})
+  let maintained = queue[0]?.time ?? 0
+  const firstDecisions = new Map<string, Decision>()
   const store = engine.features instanceof MemoryFeatureStore ? engine.features : undefined
   const outcomes: Record<string, number> = {}
   const rules: Record<string, { enforced: number; shadow: number; errors: number }> = {}
@@ -177,10 +259,22 @@ export async function replayEvents(
   for (let i = 0; i < queue.length; i++) {
     const q = queue[i]!
     clock.set(q.time)
+    // Read once: a line event parses its text on every read.
+    const event = q.event
     try {
-      // The in-memory engine answers synchronously: no Promise and no microtask turn per event.
-      const { decision, duplicate } = engine.decideSync(q.event)
-      options.onDecision?.(decision, duplicate, q.event, q.time)
+      let decision: Decision
+      let duplicate = false
+      const id = repeated !== undefined && repeated.size > 0 ? event.id : undefined
+      const first = typeof id === 'string' ? firstDecisions.get(id) : undefined
+      if (first !== undefined) {
+        decision = first
+        duplicate = true
+      } else {
+        // The in-memory engine answers synchronously: no Promise and no microtask turn per event.
+        ;({ decision, duplicate } = engine.decideSync(event))
+        if (typeof id === 'string' && repeated!.has(id)) firstDecisions.set(id, decision)
+      }
+      options.onDecision?.(decision, duplicate, event, q.time, q.line)
       if (duplicate) {
         duplicates++
       } else {
@@ -194,9 +288,19 @@ export async function replayEvents(
       reject(q.line, e.code, e.message)
     }
     if ((i & 1023) === 1023) options.onProgress?.(i + 1, queue.length)
-    // Windows the stream has left behind read as empty: drop them, so the store (and the heap the
-    // garbage collector walks) holds the live windows rather than every key ever used.
-    if ((i & EXPIRE_EVERY) === EXPIRE_EVERY && store !== undefined) store.expireWindows(q.time)
+    // Keys, labels and list entries past their retention go as they would live; the store (and
+    // the heap the garbage collector walks) then holds what is live, not every key ever used.
+    const next = queue[i + 1]
+    if (
+      next !== undefined &&
+      ((i & MAINTENANCE_CHECK) === MAINTENANCE_CHECK || next.time - q.time >= MAINTENANCE_EVERY_MS) &&
+      next.time - maintained >= MAINTENANCE_EVERY_MS
+    ) {
+      maintained = next.time
+      store?.expire(next.time)
+      engine.labels.expire(next.time)
+      engine.lists.expire(next.time)
+    }
   }
   options.onProgress?.(queue.length, queue.length)
   const elapsedMs = performance.now() - started

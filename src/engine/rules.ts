@@ -65,7 +65,13 @@ function hitOf(rule: RulePlan, mode: 'enforce' | 'shadow'): RuleHit {
   return hit
 }
 
-export function evaluateRules(pack: Pack, event: Record<string, unknown>, frame: Frame): RuleResults {
+export function evaluateRules(
+  pack: Pack,
+  event: Record<string, unknown>,
+  frame: Frame,
+  /** Rules the anomaly guard demoted to shadow at run time (src/enforcement/guard.ts). */
+  demoted?: ReadonlySet<string>,
+): RuleResults {
   const rules = pack.rulesByType.get(event.type as string) ?? []
   const hits: RuleHit[] = []
   const errors: RuleError[] = []
@@ -81,6 +87,10 @@ export function evaluateRules(pack: Pack, event: Record<string, unknown>, frame:
       if (mode === 'enforce' && rule.rollout && !inRollout(rule, pack, event)) {
         mode = 'shadow'
         note = `outside the ${rule.rollout.percent}% rollout by ${rule.rollout.entity}`
+      }
+      if (mode === 'enforce' && demoted !== undefined && demoted.size > 0 && demoted.has(rule.id)) {
+        mode = 'shadow'
+        note = 'demoted to shadow by the anomaly guard'
       }
       hits.push(
         note

@@ -31,15 +31,12 @@ export async function backtest(
   labels: Labels | undefined,
   examples = 5,
 ): Promise<BacktestReport> {
-  // Events without an id are keyed by their line; both replays see the very same event objects.
-  const keys = new Map<Record<string, unknown>, string>()
-  for (const e of events.events)
-    keys.set(e.event, typeof e.event.id === 'string' ? e.event.id : `line ${e.line}`)
+  // Events are keyed by their id, or by their line when they have none.
   const run = async (pack: Pack) => {
     const digests: DecisionDigest[] = []
     const result = await evaluate(pack, events, labels ?? parseLabels(''), {
-      onDecision: (d, duplicate, event) => {
-        if (!duplicate) digests.push(digestOf(keys.get(event)!, d))
+      onDecision: (d, duplicate, event, _time, line) => {
+        if (!duplicate) digests.push(digestOf(typeof event.id === 'string' ? event.id : `line ${line}`, d))
       },
     })
     return { digests, ...result }

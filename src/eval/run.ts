@@ -21,6 +21,7 @@ export type DecisionSink = (
   duplicate: boolean,
   event: Record<string, unknown>,
   time: number,
+  line: number,
 ) => void
 
 export async function evaluate(
@@ -33,9 +34,9 @@ export async function evaluate(
   const watch = options.onDecision
   const replay = await replayEvents(pack, events, {
     onDecision: watch
-      ? (d, dup, e, t) => {
+      ? (d, dup, e, t, line) => {
           evaluator.observe(d, dup, e, t)
-          watch(d, dup, e, t)
+          watch(d, dup, e, t, line)
         }
       : (d, dup, e, t) => evaluator.observe(d, dup, e, t),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

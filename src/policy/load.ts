@@ -15,6 +15,8 @@ import { Environment } from '../lang/env.ts'
 import { compileExpression } from '../lang/program.ts'
 import { Source } from '../lang/source.ts'
 import { objectType, T, type Type } from '../lang/types.ts'
+import { declareModels, MODEL_FILE, modelInputsByType, modelsType } from '../models/pack.ts'
+import { type ActionContext, readActions, readEnforcement } from './actions.ts'
 import { type EventTypePlan, eventTypePlan, selectTypes, unionType } from './events.ts'
 import {
   type DerivedFeature,
@@ -40,6 +42,7 @@ import {
   sourceEntries,
 } from './lists.ts'
 import { type EntityPlan, FRAME_VARIABLES, type LabelToSet, type Pack, type RulePlan } from './pack.ts'
+import { reviewPlan } from './review-queues.ts'
 import { checkSchema, type FileKind } from './schemas.ts'
 import { parseTests } from './tests.ts'
 import { typePlans } from './type-plans.ts'
@@ -56,6 +59,7 @@ const DEFAULT_THRESHOLDS = { challenge: 40, review: 70, block: 90 }
 /** Which schema a file follows, from its place in the pack; undefined for other files. */
 function kindOf(path: string): FileKind | undefined {
   if (path === 'bulwark.yaml' || path === 'bulwark.yml') return 'manifest'
+  if (MODEL_FILE.test(path)) return 'model'
   const m = /^(features|lists|rules|tests)\/[^/]+\.ya?ml$/.exec(path)
   return m ? (m[1] as FileKind) : undefined
 }
@@ -76,8 +80,17 @@ export function packVersion(files: PackFiles): string {
   return h.digest('hex').slice(0, 12)
 }
 
-export function loadPack(files: PackFiles): LoadResult {
-  return new PackLoader(files).load()
+export interface LoadOptions {
+  /**
+   * Decisions of every event type compute every declared feature, not only those the type's
+   * events update and its rules and models read. For training rows (`bulwark dataset`): a model
+   * that later reads any feature on any type then sees the values its rows held.
+   */
+  readonly everyFeature?: boolean
+}
+
+export function loadPack(files: PackFiles, options: LoadOptions = {}): LoadResult {
+  return new PackLoader(files, options).load()
 }
 
 interface Parsed {
@@ -90,9 +103,14 @@ class PackLoader {
   private readonly yaml = new Map<string, YamlFile>()
   private readonly packSink = new DiagnosticSink(new Source('', { file: 'bulwark.yaml' }))
   private readonly extra: Diagnostic[] = []
+  /** What rule actions may name (entities, lists, ladders); set once the manifest is read. */
+  private actionContext: ActionContext = { entities: new Map(), lists: new Map() }
 
-  constructor(files: PackFiles) {
+  private readonly options: LoadOptions
+
+  constructor(files: PackFiles, options: LoadOptions) {
     this.files = files
+    this.options = options
   }
 
   load(): LoadResult {
@@ -135,17 +153,38 @@ class PackLoader {
       ),
     )
     const envFor = envFactory(listsType, labelsType)
+    const enforcement = readEnforcement(m.enforcement, { entities, lists }, (path, code, params) =>
+      this.report(manifestFile, path, code, params),
+    )
+    this.actionContext = { entities, lists, ladders: new Set(enforcement.ladders.keys()) }
     const { features, derived, featuresType } = this.features(
       parsed.get('features') ?? [],
       eventTypes,
       envFor,
     )
-    const rules = this.rules(parsed.get('rules') ?? [], eventTypes, entities, (t) => envFor(t, featuresType))
+    const models = declareModels(
+      parsed.get('model') ?? [],
+      this.files,
+      eventTypes,
+      entities,
+      (t) => envFor(t, featuresType),
+      this.extra,
+    )
+    const rulesModels = modelsType(models, Object.keys(this.files))
+    const rules = this.rules(parsed.get('rules') ?? [], eventTypes, entities, (t) =>
+      envFor(t, featuresType, rulesModels),
+    )
     const known = {
       rules: incomplete.has('rules') ? undefined : new Set(rulesIn(parsed.get('rules') ?? [])),
       features: incomplete.has('features') ? undefined : new Set(featuresIn(parsed.get('features') ?? [])),
     }
     const tests = (parsed.get('tests') ?? []).flatMap((p) => parseTests(p.file, p.value, known))
+    const review = reviewPlan(this.files, {
+      rules,
+      entities: new Set(entities.keys()),
+      actions: this.actionContext,
+    })
+    this.extra.push(...review.diagnostics)
     if (this.hasErrors()) return this.failure()
 
     const rulesByType = new Map<string, RulePlan[]>()
@@ -168,6 +207,7 @@ class PackLoader {
       ...rules.map((r) => r.program),
       ...derived.map((d) => d.program),
       ...features.flatMap((f) => (f.where ? [f.where] : [])),
+      ...models.flatMap((d) => [...d.inputs.map((i) => i.program), ...(d.text ? [d.text] : [])]),
     ]
     const thresholds = { ...DEFAULT_THRESHOLDS, ...(m.scoring?.thresholds ?? {}) }
     const pack: Pack = {
@@ -186,9 +226,20 @@ class PackLoader {
       rules,
       rulesByType,
       skippedByType,
-      plansByType: typePlans(eventTypes, entities, features, derived, rulesByType),
+      plansByType: typePlans(
+        eventTypes,
+        entities,
+        features,
+        derived,
+        rulesByType,
+        modelInputsByType(models),
+        this.options.everyFeature === true,
+      ),
       noLabels: Object.freeze(Object.fromEntries([...entities].map(([n, e]) => [n, e.noLabels]))),
       tests,
+      review: review.plan,
+      enforcement,
+      ...(models.length ? { models } : {}),
       frameSize: Math.max(FRAME_VARIABLES.length, ...programs.map((p) => p.frameSize)),
     }
     return { ok: true, pack }
@@ -610,6 +661,12 @@ class PackLoader {
             name: r.rollout.by,
             hint: '',
           })
+        const actions = readActions(
+          r.then.actions,
+          [...at, 'then', 'actions'],
+          this.actionContext,
+          (path, code, params) => this.report(file, path, code, params),
+        )
         const outcome: Outcome = isOutcome(r.then.outcome) ? r.then.outcome : 'allow'
         const line = file.linePos(file.range(at)[0]).line
         out.push({
@@ -624,6 +681,8 @@ class PackLoader {
           reason: r.then.reason ?? r.description ?? r.id,
           labels,
           ...(r.rollout ? { rollout: { percent: r.rollout.percent, entity: r.rollout.by } } : {}),
+          ...(actions.length ? { actions } : {}),
+          ...(r.safety ? { safety: { dailyCap: r.safety.daily_cap, demote: r.safety.demote } } : {}),
           location: `${file.path}:${line}`,
         })
       })
@@ -632,7 +691,7 @@ class PackLoader {
   }
 }
 
-type EnvFactory = (eventType: Type, featuresType: Type) => Environment
+type EnvFactory = (eventType: Type, featuresType: Type, modelsType?: Type) => Environment
 
 /** Rule ids declared in rules files (whether or not their expressions compile). */
 const rulesIn = (files: readonly Parsed[]): string[] =>
@@ -643,8 +702,8 @@ const featuresIn = (files: readonly Parsed[]): string[] => files.flatMap((p) => 
 
 /** Every program of a pack uses the same variables in the same slots (see FRAME_VARIABLES). */
 function envFactory(listsType: Type, labelsType: Type): EnvFactory {
-  const models = objectType('models', new Map())
-  return (eventType, featuresType) =>
+  const noModels = objectType('models', new Map())
+  return (eventType, featuresType, models = noModels) =>
     Environment.create({
       variables: {
         event: eventType,

@@ -8,9 +8,13 @@ import type { Outcome, RuleMode, RuleSkip } from '../core/domain.ts'
 import type { FeatureSpec } from '../features/types.ts'
 import type { Program } from '../lang/program.ts'
 import type { Type } from '../lang/types.ts'
+import type { ModelDecl } from '../models/pack.ts'
+import type { ModelStage } from '../models/stage.ts'
+import type { ActionSpec, EnforcementPlan, RuleSafety } from './actions.ts'
 import type { EventTypePlan } from './events.ts'
 import type { DerivedFeature, FeaturePlan, KeyPart } from './features.ts'
 import type { ListPlan } from './lists.ts'
+import type { ReviewPlan } from './review-queues.ts'
 
 /** Slots of the evaluation frame every program of a pack shares, in order. */
 export const FRAME_VARIABLES = ['event', 'features', 'lists', 'labels', 'models', 'now'] as const
@@ -50,6 +54,10 @@ export interface RulePlan {
   readonly reason: string
   readonly labels: readonly LabelToSet[]
   readonly rollout?: { readonly percent: number; readonly entity: string }
+  /** Actions an enforced hit emits (then.actions; see policy/actions.ts). */
+  readonly actions?: readonly ActionSpec[]
+  /** Daily action cap and anomaly-guard demotion for this rule. */
+  readonly safety?: RuleSafety
   /** Where the rule is defined, for traces: `rules/spam.yaml:12`. */
   readonly location: string
 }
@@ -144,6 +152,14 @@ export interface Pack {
   /** The `labels` object of an event none of whose entities has a label set (shared, frozen). */
   readonly noLabels: Readonly<Record<string, Readonly<Record<string, boolean>>>>
   readonly tests: readonly PackTest[]
+  /** Review queues, routes and claims (review/queues.yaml, else the defaults). */
+  readonly review: ReviewPlan
+  /** Outcome actions, escalation ladders, caps and the anomaly guard (manifest `enforcement`). */
+  readonly enforcement?: EnforcementPlan
+  /** Models the pack declares (models/NAME/model.yaml), checked but not loaded; absent when none. */
+  readonly models?: readonly ModelDecl[]
+  /** The loaded models' scoring stage (see src/models/attach.ts); set once the models load. */
+  readonly modelStage?: ModelStage
   /** Frame length every program fits in. */
   readonly frameSize: number
 }

@@ -9,7 +9,7 @@ import { own } from '../core/own.ts'
 import { suggest } from '../lang/suggest.ts'
 import type { PathItem, YamlFile } from './yaml.ts'
 
-export type FileKind = 'manifest' | 'features' | 'lists' | 'rules' | 'tests'
+export type FileKind = 'manifest' | 'features' | 'lists' | 'rules' | 'tests' | 'model'
 
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true })
 const validators = new Map<FileKind, ValidateFunction>()

@@ -31,17 +31,22 @@ export function typePlans(
   features: readonly FeaturePlan[],
   derived: readonly DerivedFeature[],
   rulesByType: ReadonlyMap<string, readonly RulePlan[]>,
+  /** Other programs decisions of a type evaluate (model inputs), whose features are read too. */
+  othersByType: ReadonlyMap<string, readonly Program[]> = new Map(),
+  /** Every type reads every feature (LoadOptions.everyFeature). */
+  everyFeature = false,
 ): Map<string, TypePlan> {
   const derivedReads = derived.map((d) => featuresRead(d.program))
   const out = new Map<string, TypePlan>()
   for (const [name, type] of eventTypes) {
-    let all = false
+    let all = everyFeature
     const read = new Set<string>()
     const add = (names: ReadonlySet<string> | null) => {
       if (names === null) all = true
       else for (const n of names) read.add(n)
     }
     for (const rule of rulesByType.get(name) ?? []) add(featuresRead(rule.program))
+    for (const program of othersByType.get(name) ?? []) add(featuresRead(program))
     derived.forEach((d, i) => {
       if (all || read.has(d.name)) add(derivedReads[i]!)
     })

@@ -10,11 +10,15 @@ import { formatMessage } from '../core/errors.ts'
 import type { BulwarkNode } from '../service/node.ts'
 import { registerAuth } from './auth.ts'
 import { errorBody, registerErrorHandling } from './errors.ts'
+import { registerActions } from './routes/actions.ts'
+import { registerAppeals } from './routes/appeals.ts'
 import { registerBacktests } from './routes/backtests.ts'
+import { registerCases } from './routes/cases.ts'
 import { registerDecisions } from './routes/decisions.ts'
 import { registerEntities } from './routes/entities.ts'
 import { registerLabels } from './routes/labels.ts'
 import { registerLists } from './routes/lists.ts'
+import { registerModels } from './routes/models.ts'
 import { registerPolicy } from './routes/policy.ts'
 import { registerSystem } from './routes/system.ts'
 
@@ -69,6 +73,9 @@ export async function buildApp(node: BulwarkNode, options: AppOptions): Promise<
         { name: 'entities', description: 'Entities, their features and labels' },
         { name: 'lists', description: 'Policy lists' },
         { name: 'labels', description: 'Ground-truth labels, rule precision and backtests' },
+        { name: 'review', description: 'Human review: queues, cases, claims, verdicts, appeals, QA' },
+        { name: 'enforcement', description: 'Actions outbox, replay, safety switches, guard alerts, audit' },
+        { name: 'models', description: 'Model registry, champion/challenger, monitoring' },
         { name: 'operations', description: 'Health and metrics' },
       ],
     },
@@ -81,6 +88,10 @@ export async function buildApp(node: BulwarkNode, options: AppOptions): Promise<
   registerEntities(app, node)
   registerLists(app, node)
   registerLabels(app, node)
+  registerModels(app, node)
   registerBacktests(app, node)
+  registerActions(app, node)
+  registerCases(app, node)
+  registerAppeals(app, node)
   return app
 }

@@ -52,6 +52,28 @@ export const decisionSchema = {
     },
     evaluated: { type: 'integer' },
     features: { type: 'object', additionalProperties: true },
+    models: {
+      type: 'array',
+      description: 'Models scored: scores, how each was served, and the input row it saw (docs/models.md).',
+      items: {
+        type: 'object',
+        properties: {
+          model: { type: 'string' },
+          version: { type: 'string' },
+          mode: { type: 'string', enum: ['enforce', 'shadow'] },
+          served: { type: 'string', enum: ['champion', 'challenger', 'none'] },
+          score: { type: ['number', 'null'] },
+          challenger: {
+            type: 'object',
+            properties: { version: { type: 'string' }, score: { type: ['number', 'null'] } },
+          },
+          inputs: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
+          missing: { type: 'integer' },
+          latencyUs: { type: 'number' },
+          error: { type: 'string' },
+        },
+      },
+    },
     labels: {
       type: 'array',
       items: {
@@ -65,6 +87,10 @@ export const decisionSchema = {
       },
     },
     ignoredFields: { type: 'array', items: { type: 'string' } },
+    retryAfter: {
+      type: 'integer',
+      description: 'Seconds to wait before retrying: a throttle action of an enforced rule.',
+    },
     policyVersion: { type: 'string' },
     latencyMs: { type: 'number' },
     time: { type: 'string', format: 'date-time' },
@@ -104,6 +130,12 @@ export const policyInfoSchema = {
     rules: { type: 'integer' },
     features: { type: 'integer' },
     lists: { type: 'integer' },
+    demotedRules: {
+      type: 'array',
+      items: { type: 'string' },
+      description:
+        'Enforce-mode rules the anomaly guard demoted to shadow at run time (docs/enforcement.md).',
+    },
   },
 } as const
 

@@ -12,7 +12,8 @@ import { type ParsedEvents, parseEvents } from '../engine/replay.ts'
 import { backtest } from '../eval/backtest.ts'
 import type { Label, Labels } from '../eval/labels.ts'
 import { diagnosticsDetails } from '../lang/diagnostics.ts'
-import { loadPack, type PackFiles } from '../policy/load.ts'
+import { loadPackWithModels } from '../models/attach.ts'
+import type { PackFiles } from '../policy/load.ts'
 import type { Pack } from '../policy/pack.ts'
 import { type PiiReads, storedEventsPack } from './stored-replay.ts'
 
@@ -50,8 +51,9 @@ export type FromBacktestWorker =
 const port = parentPort!
 const data = workerData as BacktestWorkerData
 
-function load(which: 'candidate' | 'baseline', files: PackFiles): Pack | undefined {
-  const r = loadPack(files)
+/** A pack with its models (a `registry:` model cannot load here: the worker has no registry). */
+async function load(which: 'candidate' | 'baseline', files: PackFiles): Promise<Pack | undefined> {
+  const r = await loadPackWithModels(files)
   if (r.ok) return r.pack
   port.postMessage({
     op: 'rejected',
@@ -68,8 +70,8 @@ function piiPaths(packs: readonly Pack[]): string[] {
   return [...out].sort()
 }
 
-const candidate = load('candidate', data.candidate)
-const baseline = candidate && load('baseline', data.baseline)
+const candidate = await load('candidate', data.candidate)
+const baseline = candidate && (await load('baseline', data.baseline))
 if (candidate && baseline) {
   port.postMessage({
     op: 'loaded',
@@ -80,11 +82,11 @@ if (candidate && baseline) {
   const byEvent = new Map<string, Label>()
   port.on('message', (m: ToBacktestWorker) => {
     if (m.op === 'events') {
-      const page = parseEvents(m.chunk)
-      const offset = events.lines
-      for (const e of page.events) events.events.push({ ...e, line: e.line + offset })
-      for (const p of page.problems)
-        if (events.problems.length < 20) events.problems.push({ ...p, line: p.line + offset })
+      // Lines are numbered on from the previous chunk's. The events read their lines when
+      // replayed (a getter): they are pushed as they are, never copied.
+      const page = parseEvents(m.chunk, events.lines)
+      for (const e of page.events) events.events.push(e)
+      for (const p of page.problems) if (events.problems.length < 20) events.problems.push(p)
       ;(events as { lines: number }).lines += page.lines
       ;(events as { rejected: number }).rejected += page.rejected
       for (const [id, label] of m.labels) byEvent.set(id, label)

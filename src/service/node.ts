@@ -11,6 +11,8 @@ import type { Worker } from 'node:worker_threads'
 import { type Clock, systemClock } from '../core/clock.ts'
 import { BulwarkError } from '../core/errors.ts'
 import { newId } from '../core/ids.ts'
+import { type EnforcementConfig, enforcementConfig } from '../enforcement/config.ts'
+import { Enforcement } from '../enforcement/service.ts'
 import { type DecideResult, Engine } from '../engine/engine.ts'
 import { EngineMetrics } from '../engine/metrics.ts'
 import { LabelStore } from '../features/labels.ts'
@@ -18,12 +20,16 @@ import { ListRegistry } from '../features/lists.ts'
 import type { MemoryFeatureStore } from '../features/memory.ts'
 import { diagnosticsDetails, formatDiagnostics } from '../lang/diagnostics.ts'
 import { toPlain } from '../lang/plain.ts'
+import { loadPackWithModels } from '../models/attach.ts'
+import { ModelOps } from '../models/service.ts'
 import { readPackDir } from '../policy/bundle.ts'
 import { validateEvent } from '../policy/events.ts'
 import { entryProblem } from '../policy/lists.ts'
-import { loadPack, type PackFiles } from '../policy/load.ts'
+import type { PackFiles } from '../policy/load.ts'
 import type { Pack } from '../policy/pack.ts'
 import { Pseudonymiser } from '../privacy/pseudonymise.ts'
+import { reviewExecutor } from '../review/executor.ts'
+import { Review } from '../review/service.ts'
 import type { LabelRecord, ListEntry, StoredDecision, TruthLabel } from '../store/repository.ts'
 import { SqliteRepository } from '../store/sqlite.ts'
 import { type BacktestRequest, runBacktest, type ServerBacktestReport } from './backtest.ts'
@@ -46,6 +52,8 @@ export interface NodeOptions {
   readonly maxFeatureKeys?: number
   /** Rule metrics (precision against labels) are recomputed at most this often; default 10 s. */
   readonly ruleMetricsMaxAgeMs?: number
+  /** Webhook destinations, outbox timing and safety switches (src/enforcement/config.ts). */
+  readonly enforcement?: EnforcementConfig
 }
 
 export interface PolicyInfo {
@@ -58,6 +66,8 @@ export interface PolicyInfo {
   readonly rules: number
   readonly features: number
   readonly lists: number
+  /** Rules demoted to shadow at run time by the anomaly guard. */
+  readonly demotedRules: readonly string[]
 }
 
 export interface SubmitResult {
@@ -67,8 +77,14 @@ export interface SubmitResult {
 
 export class BulwarkNode {
   readonly engine: Engine
+  /** Model registry, monitor and champion/challenger changes (src/models/service.ts). */
+  readonly models: ModelOps
   readonly repository: SqliteRepository
   readonly recovery: Recovery
+  /** Actions, outbox, webhooks, ladders, caps and the anomaly guard (src/enforcement/). */
+  readonly enforcement: Enforcement
+  /** Human review: queues, cases, claims, appeals, QA (src/review/). */
+  readonly review: Review
   readonly startedAt = Date.now()
   private readonly store: MemoryFeatureStore
   private readonly clock: Clock
@@ -87,24 +103,46 @@ export class BulwarkNode {
     engine: Engine
     repository: SqliteRepository
     recovery: Recovery
+    enforcement: Enforcement
     clock: Clock
     dataDir: string
     policySource: { source: string; loadedAt: number }
     options: NodeOptions
+    models: ModelOps
   }) {
     this.engine = parts.engine
     this.repository = parts.repository
     this.recovery = parts.recovery
+    this.enforcement = parts.enforcement
     this.store = parts.recovery.store
     this.clock = parts.clock
     this.snapshotPath = join(parts.dataDir, 'features.snapshot')
     this.policySource = parts.policySource
+    this.models = parts.models
+    this.models.serve({ pack: () => this.engine.pack, use: (pack) => this.engine.usePack(pack) })
     this.ruleMetricsCache = new RuleMetricsCache(
       parts.repository,
       parts.options.ruleMetricsMaxAgeMs ?? 10_000,
     )
     this.inbox = new Inbox(join(parts.dataDir, 'inbox.jsonl'), parts.options.piiKey, (e) =>
       this.decideAsync(e.body),
+    )
+    this.review = new Review(
+      {
+        clock: parts.clock,
+        pack: () => this.engine.pack,
+        repository: parts.repository,
+        recordTruth: (labels) => this.recordTruthLabels(labels),
+        entityKey: (type, id) => this.engine.entityKey(type, id),
+        entityLabels: (type, id) => this.engine.labels.records(type, id, this.clock.now()),
+        enforcement: () => this.enforcement,
+      },
+      join(parts.dataDir, 'bulwark.db'),
+    )
+    // Rules' `review` actions open cases (review/executor.ts).
+    this.enforcement.registerExecutor(
+      'review',
+      reviewExecutor(() => this.review),
     )
     const every = (ms: number, fn: () => unknown) => {
       const t = setInterval(
@@ -126,8 +164,9 @@ export class BulwarkNode {
     mkdirSync(options.dataDir, { recursive: true })
     const repository = new SqliteRepository(join(options.dataDir, 'bulwark.db'))
     await repository.migrate()
+    const models = new ModelOps(options.dataDir, () => clock.now())
     try {
-      const { pack, source } = await choosePack(options, repository, clock)
+      const { pack, source } = await choosePack(options, repository, clock, models)
       const recovery = await recoverFeatures(
         join(options.dataDir, 'features.snapshot'),
         repository,
@@ -140,6 +179,11 @@ export class BulwarkNode {
       const labels = new LabelStore()
       labels.load(await repository.labels(now))
       const lists = new ListRegistry()
+      const enforcement = new Enforcement(
+        repository,
+        clock,
+        options.enforcement ?? enforcementConfig(undefined),
+      )
       const engine = new Engine({
         pack,
         features: recovery.store,
@@ -149,18 +193,24 @@ export class BulwarkNode {
         clock,
         repository,
         metrics: new EngineMetrics(),
+        actions: enforcement.planner,
       })
       lists.load(await repository.listEntries(now), now)
+      enforcement.attach(engine)
+      await enforcement.start()
       return new BulwarkNode({
         engine,
         repository,
         recovery,
+        enforcement,
         clock,
         dataDir: options.dataDir,
         policySource: source,
         options,
+        models,
       })
     } catch (e) {
+      models.close()
       await repository.close()
       throw e
     }
@@ -246,12 +296,13 @@ export class BulwarkNode {
       rules: p.rules.length,
       features: p.features.length + p.derived.length,
       lists: p.lists.size,
+      demotedRules: [...this.engine.demoted].sort(),
     }
   }
 
   /** Loads, checks and swaps in a new pack, all or nothing; the serving pack stays on failure. */
   async updatePolicy(files: PackFiles, source: string): Promise<PolicyInfo> {
-    const r = loadPack(files)
+    const r = await loadPackWithModels(files, this.models.attachOptions())
     if (!r.ok) {
       throw new BulwarkError(
         'POLICY_REJECTED',
@@ -437,14 +488,27 @@ export class BulwarkNode {
    * reported with its index and field. Entity ids are stored as decisions store them.
    */
   async addLabels(raw: readonly unknown[]): Promise<number> {
+    if (this.closing) throw new BulwarkError('UNAVAILABLE', { detail: 'the server is shutting down' })
     const labels = readLabels(raw, {
       pack: this.engine.pack,
       entityKey: (type, id) => this.engine.entityKey(type, id),
       now: this.clock.now(),
     })
-    await this.repository.addTruthLabels(labels)
+    try {
+      await this.repository.addTruthLabels(labels)
+    } catch (e) {
+      // Storage closing under the write: the client should retry elsewhere, not see a 500.
+      if (this.closing) throw new BulwarkError('UNAVAILABLE', { detail: 'the server is shutting down' })
+      throw e
+    }
     this.ruleMetricsCache.invalidate()
     return labels.length
+  }
+
+  /** Ground-truth labels already in stored form (review verdicts, appeals); refreshes precision. */
+  async recordTruthLabels(labels: readonly TruthLabel[]): Promise<void> {
+    await this.repository.addTruthLabels(labels)
+    this.ruleMetricsCache.invalidate()
   }
 
   /** The labels of an event, or of an entity given by its raw id; the one in force first. */
@@ -507,6 +571,7 @@ export class BulwarkNode {
     this.store.expire(now)
     this.engine.labels.expire(now)
     this.engine.lists.expire(now)
+    void this.review.resumeEffects().catch(() => {})
   }
 
   /** Finishes pending asynchronous decisions, snapshots the features and closes storage. */
@@ -516,8 +581,11 @@ export class BulwarkNode {
     for (const t of this.timers) clearInterval(t)
     await this.backtestWorker?.terminate()
     await this.inbox.close()
+    await this.enforcement.stop()
     await this.snapshot()
+    this.review.close()
     await this.repository.close()
+    this.models.close()
   }
 }
 
@@ -526,10 +594,11 @@ async function choosePack(
   options: NodeOptions,
   repository: SqliteRepository,
   clock: Clock,
+  models: ModelOps,
 ): Promise<{ pack: Pack; source: { source: string; loadedAt: number } }> {
   const latest = (await repository.policyVersions(1))[0]
   const fromFiles = async (files: PackFiles, source: string, save: boolean) => {
-    const r = loadPack(files)
+    const r = await loadPackWithModels(files, models.attachOptions())
     if (!r.ok)
       throw new BulwarkError(
         'POLICY_REJECTED',

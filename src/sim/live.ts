@@ -97,7 +97,10 @@ export class Live extends Daily {
         t,
         make('live_join', viewer, client, {
           room: room(concurrent),
-          source: rng.pick(['feed', 'feed', 'following', 'notification', 'share']),
+          source:
+            viewer.thirdParty && rng.chance(0.5)
+              ? 'api'
+              : rng.pick(['feed', 'feed', 'following', 'notification', 'share']),
         }),
       )
       for (let c = rng.poisson(1.2); c > 0; c--)

@@ -20,6 +20,13 @@ import type { World } from './world.ts'
 
 /** New-user promotion codes real newcomers redeem (one is also on the "under attack" list). */
 export const WELCOME = { code: 'WELCOME50', campaign: 'welcome', value: 5, new_user_only: true } as const
+const NEW_USER_CODES = [
+  WELCOME,
+  WELCOME,
+  WELCOME,
+  { code: 'NEWFRIEND10', campaign: 'newfriend', value: 1, new_user_only: true },
+  { code: 'HOLIDAY-GIFT', campaign: 'holiday', value: 3, new_user_only: true },
+] as const
 
 export class Newcomers extends Daily {
   private readonly rng: Rng
@@ -119,7 +126,8 @@ export class Newcomers extends Daily {
         }),
       )
     }
-    if (rng.chance(0.25)) emit(t + rng.exp(60 * SECOND), make('promo_redeem', user, client, { ...WELCOME }))
+    if (rng.chance(0.25))
+      emit(t + rng.exp(60 * SECOND), make('promo_redeem', user, client, { ...rng.pick(NEW_USER_CODES) }))
     t = session(this.sw, rng, user, client, t + 10 * SECOND, emit)
     if (referrer) {
       const rd = referrer.devices[0]!

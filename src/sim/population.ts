@@ -27,6 +27,8 @@ export interface User extends Actor {
   readonly abroad?: Country
   /** Mean sessions per day. */
   readonly activity: number
+  /** Uses a third-party client through the public API for part of their activity. */
+  readonly thirdParty?: boolean
   /** The id of the user's profile page (viewed as content of kind `profile`). */
   readonly profile: string
   readonly card?: { fingerprint: string; bin: string; country: string; funding: string }
@@ -74,6 +76,13 @@ const BINS: Record<Country, string> = {
   MX: '415231',
 }
 
+/** Share of devices that report the `UTC` time zone. */
+const UTC_SHARE = 0.03
+/** Share of people outside the US whose phone or browser is set to US English. */
+const ENGLISH_UI_SHARE = 0.12
+/** Share of people who also use a third-party client (a creator tool, a TV app, an unofficial app). */
+const THIRD_PARTY_SHARE = 0.03
+
 export interface Population {
   readonly users: User[]
   readonly creators: Creator[]
@@ -83,8 +92,19 @@ export interface Population {
   readonly carriers: ReadonlyMap<Country, readonly Carrier[]>
 }
 
+/**
+ * A time zone and locale for someone in country `c`. A few devices report plain `UTC` whatever
+ * the owner's real offset (clock set by hand, privacy browsers, some VPN apps, travellers who
+ * gave up on time zones): the activity curve still follows the real offset. Many people abroad
+ * run their phone in US English.
+ */
 export function zoneOf(rng: Rng, c: Country): [number, string, string] {
-  return rng.pick(ZONES[c])
+  const [offset, zone, locale] = rng.pick(ZONES[c])
+  return [
+    offset,
+    rng.chance(UTC_SHARE) ? 'UTC' : zone,
+    c !== 'US' && rng.chance(ENGLISH_UI_SHARE) ? 'en-US' : locale,
+  ]
 }
 
 export function buildPopulation(rng: Rng, ids: Ids, n: number, start: number): Population {
@@ -134,6 +154,7 @@ export function buildPopulation(rng: Rng, ids: Ids, n: number, start: number): P
       ...(rng.chance(0.05) ? { vpn: [hostingIp(rng, 0.6), hostingIp(rng, 0.6)] } : {}),
       ...(rng.chance(0.03) ? { abroad: rng.pick(COUNTRIES) } : {}),
       activity: Math.min(60, rng.pareto(0.7, 1.4)),
+      ...(rng.chance(THIRD_PARTY_SHARE) ? { thirdParty: true } : {}),
       profile: ids.next('c'),
       ...(rng.chance(0.3)
         ? {

@@ -10,7 +10,14 @@ import { make, SECOND } from './event.ts'
 import type { Ids } from './ids.ts'
 import type { Creator, Population, User } from './population.ts'
 import type { Rng } from './random.ts'
-import { benignComment, benignMessage, benignPost, textFields } from './text.ts'
+import {
+  benignComment,
+  benignLinkComment,
+  benignMessage,
+  benignPost,
+  firstContactMessage,
+  textFields,
+} from './text.ts'
 import type { Viral } from './viral.ts'
 
 export interface Ad {
@@ -37,6 +44,7 @@ const SURFACES = [
   'share',
   'profile',
 ] as const
+const PLACEMENTS = ['feed', 'feed', 'feed', 'feed', 'feed', 'feed', 'search', 'profile', 'live']
 const COINS = [0.99, 0.99, 4.99, 4.99, 9.99, 19.99, 49.99, 99.99]
 
 export function pickContent(rng: Rng, pop: Population): [Creator, string] {
@@ -81,13 +89,14 @@ export function session(
     const [creator, content] = viral ? [spike.creator, spike.content] : pickContent(rng, w.pop)
     const profile = !viral && rng.chance(0.04)
     const watch = dwell(rng)
+    const viaApi = user.thirdParty === true && rng.chance(0.4)
     emit(
       t,
       make('view', user, client, {
         content: profile
           ? { id: creator.profile, author_id: creator.user.id, kind: 'profile' }
           : { id: content, author_id: creator.user.id, kind: rng.chance(0.85) ? 'video' : 'photo' },
-        surface: profile ? 'profile' : rng.pick(SURFACES),
+        surface: viaApi ? 'api' : profile ? 'profile' : rng.pick(SURFACES),
         watch_ms: watch,
       }),
     )
@@ -98,7 +107,7 @@ export function session(
         t,
         make('follow', user, client, {
           target: { id: creator.user.id, follows_actor: false, followers: creator.user.followers },
-          source: profile ? 'profile' : rng.pick(['feed', 'feed', 'search', 'profile']),
+          source: viaApi ? 'api' : profile ? 'profile' : rng.pick(['feed', 'feed', 'search', 'profile']),
         }),
       )
     }
@@ -107,8 +116,8 @@ export function session(
       const text =
         viral && rng.chance(0.5)
           ? 'omg this is the funniest thing on the internet'
-          : rng.chance(0.02)
-            ? `the full version is here https://youtube.com/watch?v=${rng.int(1e9).toString(36)}`
+          : rng.chance(0.03)
+            ? benignLinkComment(rng)
             : benignComment(rng)
       emit(
         t,
@@ -125,7 +134,7 @@ export function session(
       const ms = quick ? 150 + rng.int(250) : Math.round(rng.logNormal(2200, 0.7))
       const fields = {
         ad: { id: ad.id, advertiser_id: ad.advertiser, campaign_id: ad.campaign },
-        placement: 'feed',
+        placement: rng.pick(PLACEMENTS),
         ms_since_impression: ms,
       }
       emit(t + ms, make('ad_click', user, client, { ...fields, click_id: w.ids.hex('click') }))
@@ -155,29 +164,47 @@ export function session(
   }
   if (user.friends.length && rng.chance(0.15)) {
     const friend = rng.pick(user.friends)
+    // Not every chat partner follows back (an acquaintance, a seller, an old classmate).
+    const mutual = rng.chance(0.9)
     for (let i = rng.geometric(2.5); i > 0; i--) {
       t += rng.exp(40 * SECOND)
       emit(
         t,
         make('message', user, client, {
-          target: { id: friend.id, follows_actor: true, followers: friend.followers },
+          target: { id: friend.id, follows_actor: mutual, followers: friend.followers },
           first_contact: false,
           ...textFields(benignMessage(rng)),
         }),
       )
     }
   }
+  if (rng.chance(0.006)) {
+    // A first message to a stranger: a fan writing to a creator, a question about a product.
+    const [creator] = pickContent(rng, w.pop)
+    t += rng.exp(20 * SECOND)
+    emit(
+      t,
+      make('message', user, client, {
+        target: { id: creator.user.id, follows_actor: false, followers: creator.user.followers },
+        first_contact: true,
+        ...textFields(firstContactMessage(rng)),
+      }),
+    )
+  }
   if (user.creator && rng.chance(0.12)) {
     const { text, hashtags } = benignPost(rng)
     const id = w.ids.next('c')
     user.creator.content.unshift(id)
+    // Mostly videos; some photo sets and plain text posts (an announcement, a giveaway).
+    const r = rng.next()
+    const [kind, media] = r < 0.75 ? ['video', 1] : r < 0.9 ? ['photo', 1 + rng.int(6)] : ['post', 0]
     emit(
       t,
       make('post', user, client, {
-        content: { id, author_id: user.id, kind: 'video' },
+        content: { id, author_id: user.id, kind },
         ...textFields(text),
         hashtags,
-        media_count: 1,
+        media_count: media,
       }),
     )
   }

@@ -106,6 +106,33 @@ const DMS = [
 ]
 export const benignMessage = (rng: Rng): string => rng.pick(DMS)
 
+const FIRST_CONTACT = [
+  'hi! loved your last video, where did you get that jacket?',
+  'hey, is the thing in your shop still available?',
+  'sorry to message out of nowhere, we went to the same school i think',
+  'your recipe worked!! thank you so much',
+  'hello, would you be open to a collab? we make similar stuff',
+  'hi, i think you dropped your wallet at the cafe today',
+]
+/** A person's first message to someone who does not know them. */
+export const firstContactMessage = (rng: Rng): string => rng.pick(FIRST_CONTACT)
+
+/** Link hosts real people paste: video sites, shops, and the URL shorteners everyone uses. */
+const SHARED_LINKS = [
+  'youtube.com',
+  'youtube.com',
+  'instagram.com',
+  'bit.ly',
+  'tinyurl.com',
+  'cutt.ly',
+  'amzn.to',
+  'linktr.ee',
+]
+const LINK_COMMENTS = ['the full version is here', 'song is this one', 'same thing happened here', 'source:']
+/** A comment with a link (the original clip, the product, a shortened link to anything). */
+export const benignLinkComment = (rng: Rng): string =>
+  `${rng.pick(LINK_COMMENTS)} https://${rng.pick(SHARED_LINKS)}/${rng.int(1e9).toString(36)}`
+
 const CHAT_SHORT = [
   'W',
   'W W W',
@@ -140,8 +167,28 @@ const POSTS = [
   'part 2 as promised',
   'this took 6 hours to film',
 ]
-const TAGS = ['fyp', 'foryou', 'viral', 'comedy', 'food', 'travel', 'dance', 'pets', 'diy', 'football']
-const OWN_LINKS = ['youtube.com', 'instagram.com', 'linktr.ee', 'etsy.com', 'open.spotify.com', 'bit.ly']
+const TAGS = [
+  'fyp',
+  'foryou',
+  'viral',
+  'comedy',
+  'food',
+  'travel',
+  'dance',
+  'pets',
+  'diy',
+  'football',
+  'giveaway',
+]
+const OWN_LINKS = [
+  'youtube.com',
+  'instagram.com',
+  'linktr.ee',
+  'etsy.com',
+  'open.spotify.com',
+  'bit.ly',
+  'tinyurl.com',
+]
 
 /** A creator's post text and hashtags; a few carry a link to their own page. */
 export function benignPost(rng: Rng): { text: string; hashtags: string[] } {

@@ -16,6 +16,7 @@
 
 import type { Decision } from '../core/domain.ts'
 import type { FeatureUpdate } from '../features/types.ts'
+import type { ActionRow } from './actions.ts'
 
 /** An entity an event touches, e.g. { type: 'device', id: 'd-123' } (pseudonymised if PII). */
 export interface EntityRef {
@@ -47,6 +48,8 @@ export interface DecisionRecord {
   readonly featureUpdates: readonly FeatureUpdate[]
   readonly labelOps: readonly LabelOp[]
   readonly entities: readonly EntityRef[]
+  /** Actions the decision emits: stored in the same durable write (store/actions.ts). */
+  readonly actions?: readonly ActionRow[]
 }
 
 export interface StoredDecision {

@@ -6,6 +6,7 @@
  */
 
 import type Database from 'better-sqlite3'
+import { ActionWriter } from './actions.ts'
 import type { EntityRef, LabelOp, ListEntry, TruthLabel } from './repository.ts'
 import type { DecisionEntry, HitRef, WriteEntry } from './writes.ts'
 
@@ -29,6 +30,8 @@ export class SqliteWriter {
   private readonly upsertPolicy: Database.Statement<unknown[]>
   private readonly setApplied: Database.Statement<[number]>
   private readonly rewriteApplied: Database.Statement<[]>
+  /** Outbox rows, enforcement audit and state (store/actions.ts). */
+  private readonly actions: ActionWriter
 
   constructor(db: Database.Database) {
     this.insertRow = db.prepare(
@@ -81,6 +84,7 @@ export class SqliteWriter {
     )
     this.setApplied = db.prepare('UPDATE journal_state SET applied_seq = ? WHERE id = 1')
     this.rewriteApplied = db.prepare('UPDATE journal_state SET applied_seq = applied_seq WHERE id = 1')
+    this.actions = new ActionWriter(db)
   }
 
   /** Rewrites the high-water mark unchanged: a write for a transaction that only needs to commit. */
@@ -117,6 +121,7 @@ export class SqliteWriter {
     if (m.entities.length > 0) this.insertEntityRefs(m.entities, e.seq)
     if (m.hits.length > 0) this.insertHits(m.hits, e.seq)
     if (m.labelOps.length > 0) this.applyLabelOps(m.labelOps)
+    if (m.actions !== undefined) this.actions.insert(m.actions)
     return true
   }
 
@@ -137,6 +142,8 @@ export class SqliteWriter {
         const v = e.version
         return this.savePolicyVersion(v.version, v.name, JSON.stringify(v.files), v.loadedAt, v.source)
       }
+      case 'enforcement':
+        return this.actions.apply(e.write)
     }
   }
 

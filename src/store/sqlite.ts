@@ -33,6 +33,7 @@ import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { BulwarkError } from '../core/errors.ts'
+import { ActionReader, type EnforcementWrite } from './actions.ts'
 import {
   checkLabelOp,
   checkListEntry,
@@ -42,6 +43,8 @@ import {
   checkTruthLabel,
   pageSize,
 } from './checks.ts'
+import { EventIdFilter } from './event-id-filter.ts'
+import { IngestFeed } from './ingest-feed.ts'
 import { Journal } from './journal.ts'
 import { migrateSqlite } from './migrations/sqlite.ts'
 import type {
@@ -84,6 +87,9 @@ export interface SqliteOptions {
   /** false: no ingest worker, everything stays in the journal until the next open (recovery tests). */
   readonly ingest?: boolean
 }
+
+/** At most one message of durable chunks to the ingest worker per this many ms (ingest-feed.ts). */
+const FEED_INTERVAL_MS = 10
 
 /** Decisions waiting for the worker beyond which record() also waits for it (bounds memory). */
 const MAX_UNAPPLIED = 50_000
@@ -148,6 +154,7 @@ export class SqliteRepository implements Repository {
   private readonly journal: Journal | undefined
   private reader: SqliteReader | undefined = undefined
   private quality: SqliteQuality | undefined = undefined
+  private actionReader: ActionReader | undefined = undefined
   /** In memory: applies writes on this thread. */
   private applier: Applier | undefined = undefined
   /** On disk: the ingest worker. */
@@ -170,6 +177,17 @@ export class SqliteRepository implements Repository {
   private timer: NodeJS.Immediate | undefined = undefined
   /** Event ids decision() just found absent: record() need not look them up again. */
   private readonly checkedAbsent = new Set<string>()
+  /** Every event id the database holds or was recorded since open: "no" skips the lookup. */
+  private idFilter = new EventIdFilter()
+  /** Durable journal chunks on their way to the worker, coalesced while it is busy. */
+  private readonly feed = new IngestFeed(
+    (chunk) => {
+      if (this.worker === undefined) return false
+      this.worker.postMessage({ op: 'apply', chunk } satisfies ToWorker, [chunk.buffer as ArrayBuffer])
+      return true
+    },
+    { minIntervalMs: FEED_INTERVAL_MS },
+  )
   private readonly flushNow = () => this.flush()
   /** Set while the database refuses writes (cleared when a batch commits again). */
   private failure: BulwarkError | undefined = undefined
@@ -193,10 +211,7 @@ export class SqliteRepository implements Repository {
       ? undefined
       : new Journal(`${path}.journal.d`, {
           segmentBytes: options.journalSegmentBytes,
-          onDurable: (chunk) =>
-            this.worker?.postMessage({ op: 'apply', chunk } satisfies ToWorker, [
-              chunk.buffer as ArrayBuffer,
-            ]),
+          onDurable: (chunk) => this.feed.push(chunk),
         })
   }
 
@@ -218,6 +233,7 @@ export class SqliteRepository implements Repository {
       if (this.options.ingest) this.startWorker()
     }
     this.appliedSeq = Math.max(reader.appliedSeq(), reader.lastSeq())
+    this.idFilter = EventIdFilter.fromDatabase(this.db)
     this.seq = this.appliedSeq
     this.quality = new SqliteQuality(this.db)
     this.reader = reader
@@ -278,6 +294,7 @@ export class SqliteRepository implements Repository {
         this.workerCommits = m.commits
         this.failure = undefined
         this.applied(m.seq, m.results)
+        this.feed.acknowledged()
         if (this.journal!.trimmable(m.seq) && !this.trimming) {
           this.trimming = true
           this.call('barrier')
@@ -291,6 +308,7 @@ export class SqliteRepository implements Repository {
       case 'failed':
         this.failure = commitError(m.message, true)
         this.failWaiters(this.failure)
+        this.feed.acknowledged()
         return
       case 'done': {
         const call = this.calls.get(m.id)
@@ -341,6 +359,8 @@ export class SqliteRepository implements Repository {
     const worker = this.worker
     if (worker === undefined) return Promise.reject(this.failure ?? closedError())
     const id = this.nextCall++
+    // The call must find every durable chunk at the worker.
+    this.feed.flush()
     return new Promise((resolve, reject) => {
       this.calls.set(id, { resolve, reject })
       worker.postMessage({ op, id } satisfies ToWorker)
@@ -357,7 +377,11 @@ export class SqliteRepository implements Repository {
     let entry: DecisionEntry | undefined
     try {
       checkRecord(r)
-      if (!this.checkedAbsent.delete(r.eventId) && reader.has(r.eventId)) {
+      if (
+        !this.checkedAbsent.delete(r.eventId) &&
+        this.idFilter.mayHave(r.eventId) &&
+        reader.has(r.eventId)
+      ) {
         return Promise.resolve(reader.decision(r.eventId)!)
       }
       if (this.journal === undefined) entry = decisionEntry(r, seq)
@@ -366,6 +390,7 @@ export class SqliteRepository implements Repository {
       return Promise.reject(err)
     }
     this.seq = seq
+    this.idFilter.add(r.eventId)
     const u: Unapplied = { stored: storedFrom(r, seq), promise: NEVER, resolve: noop, reject: noop }
     if (this.journal === undefined) {
       u.promise = new Promise<StoredDecision>((resolve, reject) => {
@@ -440,6 +465,7 @@ export class SqliteRepository implements Repository {
     // While the database refuses writes, a read asks the worker to try again now.
     if (this.failure !== undefined) return this.call('retry').then(() => this.sync())
     if (this.appliedSeq >= this.seq) return Promise.resolve()
+    this.feed.flush()
     const seq = this.seq
     return new Promise((resolve, reject) => this.seqWaiters.push({ seq, waiter: { resolve, reject } }))
   }
@@ -455,7 +481,9 @@ export class SqliteRepository implements Repository {
   async decision(eventId: string): Promise<StoredDecision | undefined> {
     const reader = this.reader
     if (reader === undefined || this.closed) throw this.unavailable()
-    const found = this.byEventId.get(eventId)?.stored ?? reader.decision(eventId)
+    const found =
+      this.byEventId.get(eventId)?.stored ??
+      (this.idFilter.mayHave(eventId) ? reader.decision(eventId) : undefined)
     if (found === undefined) {
       // Bounded: cleared whole when full. Sound because only this repository writes decisions.
       if (this.checkedAbsent.size >= 10_000) this.checkedAbsent.clear()
@@ -580,6 +608,21 @@ export class SqliteRepository implements Repository {
 
   async policyVersion(version: string): Promise<PolicyVersionRecord | undefined> {
     return (await this.read()).policyVersion(version)
+  }
+
+  /** Durably applies an enforcement write (outbox rows, status changes, audit, state). */
+  enforcementWrite(w: EnforcementWrite): Promise<void> {
+    return this.write(
+      () => undefined,
+      (seq) => ({ kind: 'enforcement', seq, write: w }),
+    )
+  }
+
+  /** Reads enforcement rows once every acknowledged write is in the database. */
+  async enforcementRead<T>(read: (reader: ActionReader) => T): Promise<T> {
+    await this.read()
+    this.actionReader ??= new ActionReader(this.db)
+    return read(this.actionReader)
   }
 
   /**

@@ -5,17 +5,27 @@
  * entries. In memory, entries are built and applied directly.
  *
  * Journal lines are JSON arrays led by the seq and the kind; a decision line splices in the JSON
- * the database stores, so nothing is stringified twice:
+ * the database stores, so nothing is stringified twice, led by the lengths (UTF-16 code units) of
+ * its four parts so that a reader slices event, decision and updates out without parsing them:
  *
- *   [seq, "decision", {eventId, eventType, eventTime, receivedAt, outcome, score, policyVersion,
- *                      entities, labelOps, updateCount, hits}, event, decision, updates | null]
+ *   [seq, "decision", [metaLength, eventLength, decisionLength, updatesLength],
+ *         {eventId, eventType, eventTime, receivedAt, outcome, score, policyVersion,
+ *          entities, labelOps, updateCount, hits}, event, decision, updates | null]
+ *
+ * Lines written before the lengths ([seq, "decision", meta, event, decision, updates]) are still
+ * read (recovery of an older journal), by parsing them whole.
  *   [seq, "labels", LabelOp[]]   [seq, "truth", TruthLabel[]]   [seq, "list-add", ListEntry[]]
  *
  * `hits` ([rule, mode] pairs) came later: for a line without it they are read from the decision.
  *   [seq, "list-remove", {list, values}]   [seq, "policy", PolicyVersionRecord]
+ *
+ * A decision that emits actions carries them in its metadata (`actions`: ActionRow[]), so the
+ * decision and its outbox rows are one durable write; later changes to actions, the enforcement
+ * audit and state are `[seq, "enforcement", EnforcementWrite]` (store/actions.ts).
  */
 
 import { BulwarkError } from '../core/errors.ts'
+import type { ActionRow, EnforcementWrite } from './actions.ts'
 import type {
   DecisionRecord,
   EntityRef,
@@ -40,6 +50,7 @@ export interface DecisionMeta {
   readonly labelOps: readonly LabelOp[]
   readonly updateCount: number
   readonly hits: readonly HitRef[]
+  readonly actions?: readonly ActionRow[]
 }
 
 export interface DecisionEntry {
@@ -63,6 +74,7 @@ export type OtherEntry =
       readonly values: readonly string[]
     }
   | { readonly kind: 'policy'; readonly seq: number; readonly version: PolicyVersionRecord }
+  | { readonly kind: 'enforcement'; readonly seq: number; readonly write: EnforcementWrite }
 
 export type WriteEntry = DecisionEntry | OtherEntry
 
@@ -80,6 +92,7 @@ function decisionMeta(r: DecisionRecord): DecisionMeta {
     labelOps: r.labelOps,
     updateCount: r.featureUpdates.length,
     hits: hitRefs(r.decision.hits),
+    ...(r.actions?.length ? { actions: r.actions } : {}),
   }
 }
 
@@ -102,13 +115,27 @@ export function decisionEntry(r: DecisionRecord, seq: number): DecisionEntry {
 /** A decision's journal line straight from the record (the same text as journalLine of its entry). */
 export function decisionLine(r: DecisionRecord, seq: number): string {
   const updates = r.featureUpdates.length > 0 ? JSON.stringify(r.featureUpdates) : 'null'
-  return `[${seq},"decision",${JSON.stringify(decisionMeta(r))},${JSON.stringify(r.event)},${JSON.stringify(r.decision)},${updates}]`
+  return decisionText(
+    seq,
+    JSON.stringify(decisionMeta(r)),
+    JSON.stringify(r.event),
+    JSON.stringify(r.decision),
+    updates,
+  )
 }
+
+/** The length-prefixed decision line (see the module comment). */
+function decisionText(seq: number, meta: string, event: string, decision: string, updates: string): string {
+  return `[${seq}${DECISION_HEAD}${meta.length},${event.length},${decision.length},${updates.length}],${meta},${event},${decision},${updates}]`
+}
+
+/** What follows the seq in a length-prefixed decision line, up to the first length. */
+const DECISION_HEAD = ',"decision",['
 
 export function journalLine(e: WriteEntry): string {
   switch (e.kind) {
     case 'decision':
-      return `[${e.seq},"decision",${JSON.stringify(e.meta)},${e.event},${e.decision},${e.updates ?? 'null'}]`
+      return decisionText(e.seq, JSON.stringify(e.meta), e.event, e.decision, e.updates ?? 'null')
     case 'labels':
       return JSON.stringify([e.seq, e.kind, e.ops])
     case 'truth':
@@ -119,6 +146,8 @@ export function journalLine(e: WriteEntry): string {
       return JSON.stringify([e.seq, e.kind, { list: e.list, values: e.values }])
     case 'policy':
       return JSON.stringify([e.seq, e.kind, e.version])
+    case 'enforcement':
+      return JSON.stringify([e.seq, e.kind, e.write])
   }
 }
 
@@ -131,8 +160,53 @@ function object(v: unknown, where: string, what: string): Record<string, unknown
   return v as Record<string, unknown>
 }
 
+/**
+ * Reads a length-prefixed decision line by slicing its parts (only the metadata is parsed);
+ * undefined for any other line. Lengths that do not fit the line stop recovery with its place.
+ */
+function parseDecisionLine(line: string, where: string): DecisionEntry | undefined {
+  const comma = line.indexOf(',')
+  if (comma < 2 || line.charCodeAt(0) !== 0x5b || !line.startsWith(DECISION_HEAD, comma)) return undefined
+  const seq = Number(line.slice(1, comma))
+  const lengthsStart = comma + DECISION_HEAD.length
+  const lengthsEnd = line.indexOf(']', lengthsStart)
+  const lengths = line
+    .slice(lengthsStart, lengthsEnd < 0 ? lengthsStart : lengthsEnd)
+    .split(',')
+    .map(Number)
+  if (!Number.isInteger(seq) || lengths.length !== 4 || !lengths.every((n) => Number.isInteger(n) && n > 0)) {
+    damaged(where, 'the decision line has no valid seq and part lengths')
+  }
+  const parts: string[] = []
+  let at = lengthsEnd + 1
+  for (const length of lengths) {
+    if (line.charCodeAt(at) !== 0x2c) damaged(where, 'the decision line does not match its part lengths')
+    parts.push(line.slice(at + 1, at + 1 + length))
+    at += 1 + length
+  }
+  if (at !== line.length - 1 || line.charCodeAt(at) !== 0x5d) {
+    damaged(where, 'the decision line does not match its part lengths')
+  }
+  let meta: unknown
+  try {
+    meta = JSON.parse(parts[0]!)
+  } catch (err) {
+    damaged(where, err instanceof Error ? err.message : String(err))
+  }
+  return {
+    kind: 'decision',
+    seq,
+    meta: object(meta, where, 'the decision metadata') as unknown as DecisionMeta,
+    event: parts[1]!,
+    decision: parts[2]!,
+    updates: parts[3] === 'null' ? null : parts[3]!,
+  }
+}
+
 /** Reads a journal line back; anything this module did not write stops recovery with its place. */
 export function parseJournalLine(line: string, where: string): WriteEntry {
+  const decision = parseDecisionLine(line, where)
+  if (decision !== undefined) return decision
   let parsed: unknown
   try {
     parsed = JSON.parse(line)
@@ -147,6 +221,7 @@ export function parseJournalLine(line: string, where: string): WriteEntry {
   const payload = parsed[2]
   switch (kind) {
     case 'decision': {
+      // A line written before the part lengths (parseDecisionLine reads the current ones).
       const meta = object(payload, where, 'the decision metadata') as unknown as DecisionMeta
       const decision = object(parsed[4], where, 'the decision')
       return {
@@ -177,6 +252,8 @@ export function parseJournalLine(line: string, where: string): WriteEntry {
         seq,
         version: object(payload, where, 'the policy version') as unknown as PolicyVersionRecord,
       }
+    case 'enforcement':
+      return { kind, seq, write: object(payload, where, 'the enforcement write') as EnforcementWrite }
     default:
       return damaged(where, `unknown line kind '${kind}'`)
   }

@@ -2,8 +2,9 @@
  * The damage loop end to end, as a team would run it: `bulwark simulate` a small world, then
  * `bulwark eval` the starter pack on it and `bulwark backtest` the pack against itself. Guards
  * that the simulator, the starter pack and the evaluation keep fitting together: every area has
- * malicious traffic, the pack stops most of each area's damage, benign friction stays low, and a
- * pack compared with itself flips nothing.
+ * malicious traffic, the pack stops most of each area's damage without leaning on anything only the
+ * simulator sends (spam is stopped with the pack's spam-domain list matching nothing), benign
+ * friction stays low, busy rules are precise, and a pack compared with itself flips nothing.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -25,20 +26,28 @@ let backtested: Run
 
 beforeAll(async () => {
   simulated = await bulwark(['simulate', '--seed', '7', '--days', '1', '--users', '1500', '--out', world])
-  ;[evaluated, backtested] = await Promise.all([
-    bulwark(['eval', '--policy', 'policies/starter', '--events', events, '--labels', labels, '--json']),
-    bulwark([
-      'backtest',
-      '--policy',
-      'policies/starter',
-      '--baseline',
-      'policies/starter',
-      '--events',
-      events,
-      '--labels',
-      labels,
-      '--json',
-    ]),
+  // One after the other: each gets a core of a small CI machine (a run is killed after 25 s).
+  evaluated = await bulwark([
+    'eval',
+    '--policy',
+    'policies/starter',
+    '--events',
+    events,
+    '--labels',
+    labels,
+    '--json',
+  ])
+  backtested = await bulwark([
+    'backtest',
+    '--policy',
+    'policies/starter',
+    '--baseline',
+    'policies/starter',
+    '--events',
+    events,
+    '--labels',
+    labels,
+    '--json',
   ])
 }, 120_000)
 
@@ -61,6 +70,19 @@ describe('simulate → eval → backtest with the starter pack', () => {
       expect(a.benign_friction, area).toBeLessThanOrEqual(0.02)
     }
     expect(report.benign_friction).toBeLessThanOrEqual(0.005)
+    expect(report.damage_prevented).toBeGreaterThanOrEqual(0.85)
+  })
+
+  it('stops spam without the pack knowing its domains, and enforced rules hit attackers', () => {
+    const report = lastJson(evaluated)
+    // Campaigns link to fresh domains and shorteners, not the pack's placeholder spam_domains.
+    expect(report.rules['sp-spam-domain-link'].hits).toBe(0)
+    expect(report.areas.spam.damage_prevented).toBeGreaterThanOrEqual(0.8)
+    const busy = Object.entries(
+      report.rules as Record<string, { hits: number; precision: number | null }>,
+    ).filter(([, r]) => r.hits >= 10)
+    expect(busy.length).toBeGreaterThan(10)
+    for (const [id, r] of busy) expect(r.precision, id).toBeGreaterThanOrEqual(0.9)
   })
 
   it('a pack backtested against itself flips no decision', () => {

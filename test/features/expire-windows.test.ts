@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest'
+import { seededRandom as rng } from '../../src/core/random.ts'
 import { MemoryFeatureStore } from '../../src/features/memory.ts'
 import type { FeatureOp, FeatureSpec } from '../../src/features/types.ts'
 
@@ -36,18 +37,6 @@ const SPECS = [
   spec('first_seen', 'first_seen', 0, 10 * MINUTE),
   spec('last_seen', 'last_seen', 0, 10 * MINUTE),
 ]
-
-/** A small seeded generator (mulberry32), so the stream is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe('expireWindows', () => {
   it('answers exactly as a store that never forgets, on a stream in time order', () => {

@@ -11,6 +11,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BulwarkError } from '../../src/core/errors.ts'
+import { seededRandom as rng } from '../../src/core/random.ts'
 import { MemoryFeatureStore } from '../../src/features/memory.ts'
 import type { FeatureBatch, FeatureOp, FeatureSpec, FeatureUpdate } from '../../src/features/types.ts'
 
@@ -43,17 +44,6 @@ const ALL = [logins, amount, smallest, largest, accounts, firstSeen, lastSeen]
 const up = (s: FeatureSpec, key: string, value?: number | string): FeatureOp =>
   value === undefined ? { spec: s, key, update: true } : { spec: s, key, update: true, value }
 const read = (s: FeatureSpec, key: string): FeatureOp => ({ spec: s, key, update: false })
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A seeded stream of events over every kind; a few keys get > 1,024 distinct values. */
 function workload(seed: number, events: number): FeatureBatch[] {

@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest'
+import { seededRandom as rng } from '../../src/core/random.ts'
 import type { WindowKind } from '../../src/features/window.ts'
 import { bucketOf, bucketsPerWindow, WindowState, windowAdd, windowRead } from '../../src/features/window.ts'
 
@@ -13,17 +14,6 @@ const MINUTE = 60 * SECOND
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 const T0 = 1_700_000_000_000
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function windowOf(kind: WindowKind, windowMs: number): WindowState {
   return new WindowState(

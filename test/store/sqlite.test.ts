@@ -303,7 +303,9 @@ describe('SqliteRepository', () => {
       await (await open(path)).close()
       const label = { eventId: 'evt-1', malicious: true, source: 'review', time: T0, receivedAt: T0 }
       // A decision line as written before the metadata carried `hits`: they come from the decision.
+      // Also before decision lines led with the lengths of their parts (index 2, dropped here).
       const old = JSON.parse(journalLine(decisionEntry(decisionRecord(1), 1)))
+      old.splice(2, 1)
       delete old[2].hits
       const lines = [
         JSON.stringify(old),

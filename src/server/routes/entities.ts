@@ -49,6 +49,20 @@ export function registerEntities(app: FastifyInstance, node: BulwarkNode): void 
               features: { type: 'object', additionalProperties: true },
               labels: { type: 'array', items: labelSchema },
               decisions: { type: 'array', items: decisionSchema },
+              ladders: {
+                type: 'array',
+                description:
+                  "Escalation ladders of the entity's type: strikes in force and the step reached.",
+                items: {
+                  type: 'object',
+                  properties: {
+                    ladder: { type: 'string' },
+                    strikes: { type: 'number' },
+                    step: { type: ['string', 'null'] },
+                    nextStepAt: { type: ['number', 'null'] },
+                  },
+                },
+              },
             },
           },
           ...errors(401, 404),
@@ -63,6 +77,7 @@ export function registerEntities(app: FastifyInstance, node: BulwarkNode): void 
         ...e,
         labels: e.labels.map((l) => ({ ...l, expiresAt: iso(l.expiresAt), setAt: iso(l.setAt) })),
         decisions: e.decisions.map((d) => d.decision),
+        ladders: await node.enforcement.ladderStatus({ type, id: e.id }),
       }
     },
   )

@@ -109,7 +109,7 @@ export function registerLabels(app: FastifyInstance, node: BulwarkNode): void {
         },
         response: {
           200: { type: 'object', properties: { stored: { type: 'integer' } } },
-          ...errors(400, 401, 413, 415),
+          ...errors(400, 401, 413, 415, 503),
         },
       },
     },

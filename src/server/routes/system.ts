@@ -6,6 +6,7 @@
 
 import type { FastifyInstance } from 'fastify'
 import { renderGauges } from '../../core/metrics.ts'
+import { reviewGauges } from '../../review/metrics.ts'
 import type { BulwarkNode } from '../../service/node.ts'
 import type { RuleMetricsReport } from '../../service/truth.ts'
 import { errorBody } from '../errors.ts'
@@ -53,7 +54,9 @@ export function registerSystem(app: FastifyInstance, node: BulwarkNode): void {
         `bulwark_storage_commits_total ${node.repository.commits}`,
       ].join('\n')
       reply.type('text/plain; version=0.0.4')
-      return `${m.registry.render()}${extra}\n${quality}\n`
+      const review = reviewGauges(node.review.queues(), node.review.reviewers())
+      const enforcement = await node.enforcement.metricsText()
+      return `${m.registry.render()}${extra}\n${quality}\n${review}\n${enforcement}\n${node.models.monitor.render()}\n`
     },
   )
 }

@@ -12,7 +12,7 @@
 import { abuseText } from '../abuse-text.ts'
 import { clientFor } from '../clients.ts'
 import type { Actor, Client, Emit } from '../event.ts'
-import { HOUR, MINUTE } from '../event.ts'
+import { DAY, HOUR, MINUTE } from '../event.ts'
 import { proxyIp } from '../net.ts'
 import type { User } from '../population.ts'
 import type { Episode } from '../source.ts'
@@ -23,12 +23,27 @@ export class Bullying extends Campaign {
   private target: User | undefined
   private harasser: { actor: Actor; client: Client } | undefined
 
-  protected day(day: number): Episode[] {
+  protected day(day: number, index: number): Episode[] {
     const rng = this.rng
-    const t0 = this.when(day, rng.pick([-5, 0, 1]))
-    if (this.spec.kind === 'harasser') return [[t0, (emit) => this.harass(t0, emit)] as const]
-    if (!rng.chance(0.7)) return []
+    const tz = rng.pick([-5, 0, 1])
+    if (this.spec.kind === 'harasser') {
+      // A few bursts a day; evading harassers spread more, shorter bursts over their waking hours.
+      const bursts = 1 + Math.round(3 * this.e) + rng.int(2)
+      return Array.from({ length: bursts }, () => {
+        const t = this.when(day, tz)
+        return [t, (emit: Emit) => this.harass(t, Math.max(1, Math.round(8 / bursts)), emit)] as const
+      })
+    }
+    // A pile-on on the first day of the world, then on most days; a slow mob that would still be
+    // arriving after midnight starts early enough to be seen.
+    if (index > 0 && !rng.chance(0.7)) return []
+    const t0 = Math.min(this.when(day, tz), day + DAY - this.span() - HOUR)
     return [[t0, (emit) => this.pileOn(t0, emit)] as const]
+  }
+
+  /** How long the mob keeps arriving: minutes when blatant, hours when evading. */
+  private span(): number {
+    return (0.5 + 4 * this.e) * HOUR
   }
 
   private pileOn(t0: number, emit: Emit): void {
@@ -39,7 +54,7 @@ export class Bullying extends Campaign {
       : rng.pick(this.world.pop.users)
     const content = victim.creator?.content[0] ?? this.world.ids.next('c')
     const mob = Math.max(6, this.volume(30))
-    const span = (0.5 + 4 * this.e) * HOUR
+    const span = this.span()
     for (let m = 0; m < mob; m++) {
       const t = t0 + span * rng.next() ** 1.5
       const alt = rng.chance(0.6 - 0.3 * this.e)
@@ -78,7 +93,7 @@ export class Bullying extends Campaign {
     }
   }
 
-  private harass(t: number, emit: Emit): void {
+  private harass(t: number, messages: number, emit: Emit): void {
     const rng = this.rng
     this.target ??= rng.pick(this.world.pop.users)
     if (!this.harasser || rng.chance(this.e * 0.5)) {
@@ -88,8 +103,8 @@ export class Bullying extends Campaign {
         : this.aged(t, client)
     }
     const h = this.harasser
-    for (let k = 2 + rng.int(8); k > 0; k--) {
-      t += this.gap(10 * MINUTE)
+    for (let k = messages + rng.int(3); k > 0; k--) {
+      t += this.gap(3 * MINUTE)
       emit(
         t,
         this.make('message', h.actor, h.client, {

@@ -2,7 +2,8 @@
  * Spam: link comments under popular videos, copy-paste posts, and DM blasts to strangers
  * (scam openers steering people to an off-platform messenger). Damage: 1 per message delivered.
  *   evasion 0: fresh accounts made for the job, one template pasted identically (a number or
- *              emoji appended), one burned domain, dozens of messages per account per hour;
+ *              emoji appended), one freshly registered domain or a shortener for the whole run,
+ *              dozens of messages per account per hour;
  *   evasion 1: aged or bought accounts, reworded copies (different normalised text), a fresh
  *              domain or a shortener every day, a handful of messages per account, human hours.
  */
@@ -15,12 +16,20 @@ import type { Episode } from '../source.ts'
 import { textFields } from '../text.ts'
 import { type Account, Campaign } from './common.ts'
 
-const BURNED = ['free-followers.example', 'crypto-giveaway.example', 'win-a-phone.example']
-const TLDS = ['xyz', 'top', 'live', 'site', 'shop']
+const WORDS = ['promo', 'gift', 'win', 'cash', 'fans', 'free', 'bonus', 'prize', 'deal', 'boost']
+const TLDS = ['xyz', 'top', 'live', 'site', 'shop', 'click', 'online', 'info']
+const SHORTENERS = ['bit.ly', 'tinyurl.com', 'cutt.ly', 'is.gd']
 
 export class Spam extends Campaign {
   private hosting: string[] = []
   private template = 0
+  private domain = ''
+
+  private freshDomain(): string {
+    const rng = this.rng
+    if (rng.chance(0.25 + 0.25 * this.e)) return rng.pick(SHORTENERS)
+    return `${rng.pick(WORDS)}-${rng.pick(WORDS)}${rng.int(999)}.${rng.pick(TLDS)}`
+  }
 
   protected day(day: number, index: number): Episode[] {
     const rng = this.rng
@@ -30,11 +39,11 @@ export class Spam extends Campaign {
     }
     const messages = this.volume(this.spec.kind === 'dm-blast' ? 400 : 600)
     const perAccount = Math.max(3, Math.round(60 * (1 - this.e) + 5))
-    const domain = rng.chance(this.e)
-      ? rng.chance(0.3)
-        ? 'bit.ly'
-        : `${rng.pick(['promo', 'gift', 'win', 'cash', 'fans'])}${rng.int(9999)}.${rng.pick(TLDS)}`
-      : rng.pick(BURNED)
+    // A domain registered for the job: kept all campaign long when careless (it soon lands on
+    // blocklists — but not on this pack's, which knows only its placeholders), a new one or a
+    // shortener every day when evading.
+    if (index === 0 || rng.chance(this.e)) this.domain = this.freshDomain()
+    const domain = this.domain
     const out: Episode[] = []
     for (let sent = 0; sent < messages; sent += perAccount) {
       const t0 = this.when(day, rng.pick([-5, 0, 5.5]))

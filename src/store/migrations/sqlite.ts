@@ -25,6 +25,28 @@
  *   `truth_latest` and the entity index: its cost grows with the labels, not with the decisions.
  *   Whatever deletes decisions later (retention, erasure) must delete their hits and decrement
  *   the counts with them.
+ * - Human review (migration 5, src/review/): `review_cases` one row per case (review, appeal or
+ *   blind QA check) with its queue, status, claim (holder and expiry) and verdict;
+ *   `review_case_decisions` the decisions (event ids) a case links, keyed both ways so "the case
+ *   of this decision and entity" is one lookup; `review_case_log` every step of a case (opened,
+ *   merged, claimed, renewed, released, escalated, decided) in order. Review writes do not go
+ *   through the journal: they are human-rate, need compare-and-set (a claim succeeds only while no
+ *   one else holds the case), and are written by the review store's own connection in one
+ *   synchronous=FULL transaction each (see src/review/store.ts).
+ * - Versions need not be dense: issues take numbers up front (4: enforcement, 5: review, 6: …),
+ *   and the runner applies whatever is missing in ascending order, so a gap is fine.
+ * - Enforcement (migration 4, src/enforcement/, store/actions.ts): `actions` is the outbox, one
+ *   row per action with its status (pending → done | dead; or recorded as capped, dry_run,
+ *   suppressed or skipped; reversed), attempts and next attempt time. Rows a decision emits are
+ *   inserted by the decision's own journal line; status changes are later `enforcement` lines.
+ *   `enforcement_audit` is the trail of setting changes and guard demotions; `enforcement_state`
+ *   the current settings and demoted rules (JSON by key).
+ * - Model registry (migration 6, src/models/registry.ts): `model_versions` one row per registered
+ *   model file (version = content hash) with its format, input names, output size, file path in
+ *   the data directory and model card (training-data reference and metrics, JSON); `model_roles`
+ *   the champion and challenger served per name; `model_audit` every change (register, promote,
+ *   rollback) with actor, time and the roles before and after (JSON). Written by the registry's
+ *   own connection (human-rate, synchronous=FULL), like review.
  */
 
 import type Database from 'better-sqlite3'
@@ -191,6 +213,137 @@ export const MIGRATIONS: readonly Migration[] = [
         SELECT rule, mode, count(*) FROM decision_hits GROUP BY rule, mode;
     `,
   },
+  {
+    version: 4,
+    name: 'enforcement: actions outbox, enforcement audit and state',
+    sql: `
+      CREATE TABLE actions (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        entity_type TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        rules TEXT NOT NULL,
+        cause_kind TEXT NOT NULL,
+        cause_id TEXT NOT NULL,
+        decision_id TEXT,
+        params TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX actions_due ON actions (status, next_attempt_at);
+      CREATE INDEX actions_by_decision ON actions (decision_id);
+      CREATE INDEX actions_by_entity ON actions (entity_type, entity_id, kind, created_at);
+      CREATE INDEX actions_by_time ON actions (created_at);
+
+      CREATE TABLE enforcement_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        change TEXT NOT NULL,
+        detail TEXT NOT NULL
+      );
+
+      CREATE TABLE enforcement_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 5,
+    name: 'human review: cases, the decisions they link, their history',
+    sql: `
+      CREATE TABLE review_cases (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('review', 'appeal', 'qa')),
+        queue TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+        priority INTEGER NOT NULL,
+        entity_type TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        rule TEXT,
+        area TEXT,
+        opened_at INTEGER NOT NULL,
+        due_at INTEGER NOT NULL,
+        claimed_by TEXT,
+        claim_expires_at INTEGER,
+        verdict TEXT,
+        reason TEXT,
+        note TEXT,
+        decided_by TEXT,
+        decided_at INTEGER,
+        effects_pending INTEGER NOT NULL DEFAULT 0,
+        origin_case TEXT,
+        excluded_reviewer TEXT,
+        appealed_decision TEXT,
+        statement TEXT,
+        qa_agrees INTEGER
+      );
+      CREATE INDEX review_cases_by_queue ON review_cases (queue, status, priority DESC, opened_at);
+      CREATE INDEX review_cases_by_entity ON review_cases (entity_type, entity_id, status);
+      CREATE INDEX review_cases_by_origin ON review_cases (origin_case);
+      CREATE INDEX review_cases_pending ON review_cases (effects_pending) WHERE effects_pending = 1;
+
+      CREATE TABLE review_case_decisions (
+        case_id TEXT NOT NULL,
+        decision_id TEXT NOT NULL,
+        rule TEXT,
+        added_at INTEGER NOT NULL,
+        PRIMARY KEY (case_id, decision_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX review_case_decisions_by_decision ON review_case_decisions (decision_id, case_id);
+
+      CREATE TABLE review_case_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT
+      );
+      CREATE INDEX review_case_log_by_case ON review_case_log (case_id, id);
+    `,
+  },
+  {
+    version: 6,
+    name: 'model registry: versions, champion and challenger, audit',
+    sql: `
+      CREATE TABLE model_versions (
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        format TEXT NOT NULL,
+        inputs TEXT NOT NULL,
+        text_input INTEGER NOT NULL,
+        output_size INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        card TEXT,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (name, version)
+      ) WITHOUT ROWID;
+      CREATE TABLE model_roles (
+        name TEXT PRIMARY KEY,
+        champion TEXT,
+        challenger TEXT,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE model_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        version TEXT,
+        before TEXT NOT NULL,
+        after TEXT NOT NULL
+      );
+      CREATE INDEX model_audit_by_name ON model_audit (name, id);
+    `,
+  },
 ]
 
 /** Applies every migration the database lacks; returns the versions applied. */
@@ -201,7 +354,7 @@ export function migrateSqlite(db: Database.Database, now: () => number = Date.no
     applied_at INTEGER NOT NULL
   )`)
   const current = db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }
-  const latest = MIGRATIONS.at(-1)?.version ?? 0
+  const latest = Math.max(0, ...MIGRATIONS.map((m) => m.version))
   if ((current.v ?? 0) > latest) {
     throw new BulwarkError('INTERNAL', {
       detail: `the database schema is at version ${current.v}, newer than this Bulwark (${latest}); upgrade Bulwark`,

@@ -1,0 +1,146 @@
+/**
+ * From an enforced decision to outbox rows, on the request path (so: no I/O, no parsing — the
+ * specs were compiled with the pack). Each enforced rule's `then.actions`, then the pack's
+ * actions for the decision's outcome (`enforcement.on.<outcome>`), become rows; the safety
+ * switches decide each row's starting status:
+ *
+ *   kill switch on → suppressed · kind in dry-run → dry_run · rule over its daily cap → capped ·
+ *   webhook to a destination not configured → skipped ("no destination") · else pending.
+ *
+ * Throttle has nothing to deliver: it is answered at once (`retryAfter`) and recorded as done.
+ * The planner also feeds the anomaly guard with every decision and enforced-mode hit.
+ */
+
+import type { Decision } from '../core/domain.ts'
+import { newId } from '../core/ids.ts'
+import type { ActionPlanner } from '../engine/engine.ts'
+import type { Pack, RulePlan } from '../policy/pack.ts'
+import type { ActionSpec } from './types.ts'
+import type { ActionCause, ActionRow, EntityRef } from './types-store.ts'
+
+export interface PlannerContext {
+  readonly now: () => number
+  readonly killSwitch: () => boolean
+  readonly dryRun: (kind: string) => boolean
+  readonly hasDestination: (name: string) => boolean
+  /** Counts an action against a rule's daily cap; false when the cap is reached. */
+  readonly withinCap: (rule: string, cap: number | undefined, now: number) => boolean
+  /** Every decision and enforce-mode hit, for the anomaly guard. */
+  readonly observe: (pack: Pack, decision: Decision) => void
+  /** Rows recorded: wake the outbox. */
+  readonly recorded: (rows: readonly ActionRow[]) => void
+}
+
+/** The value a spec needs from the event: an entity's raw id (list_add) or its stored id. */
+function entityFor(
+  spec: ActionSpec,
+  pack: Pack,
+  entities: readonly EntityRef[],
+  ladderEntity: string | undefined,
+): EntityRef | undefined {
+  const name =
+    ('entity' in spec ? spec.entity : undefined) ?? ladderEntity ?? actingEntity(pack, entities)?.type
+  return entities.find((e) => e.type === name)
+}
+
+/** The entity of `actor.id`, else the event's first entity. */
+function actingEntity(pack: Pack, entities: readonly EntityRef[]): EntityRef | undefined {
+  for (const e of entities) if (pack.entities.get(e.type)?.path === 'actor.id') return e
+  return entities[0]
+}
+
+/** The params stored for a spec (`value` for list_add is the entity's raw, non-PII id). */
+export function paramsOf(spec: ActionSpec, rawValue?: string): Record<string, unknown> {
+  switch (spec.kind) {
+    case 'webhook':
+      return { destination: spec.destination, event: 'action' }
+    case 'list_add':
+      return {
+        list: spec.list,
+        ...(rawValue !== undefined ? { value: rawValue } : {}),
+        ...(spec.ttlMs ? { ttlMs: spec.ttlMs } : {}),
+      }
+    case 'label':
+      return { name: spec.name, clear: spec.clear, ...(spec.ttlMs ? { ttlMs: spec.ttlMs } : {}) }
+    case 'strike':
+      return { ladder: spec.ladder, weight: spec.weight }
+    case 'review':
+      return { queue: spec.queue, priority: spec.priority }
+    case 'throttle':
+      return { retryAfterS: spec.retryAfterS }
+  }
+}
+
+/** The starting status of a new row under the safety switches. */
+export function initialStatus(
+  ctx: Pick<PlannerContext, 'killSwitch' | 'dryRun' | 'hasDestination'>,
+  spec: ActionSpec,
+  capped: boolean,
+): { status: string; lastError?: string } {
+  if (ctx.killSwitch()) return { status: 'suppressed', lastError: 'kill switch on' }
+  if (ctx.dryRun(spec.kind)) return { status: 'dry_run' }
+  if (capped) return { status: 'capped', lastError: 'daily cap reached' }
+  if (spec.kind === 'webhook' && !ctx.hasDestination(spec.destination))
+    return { status: 'skipped', lastError: `no destination '${spec.destination}' configured` }
+  if (spec.kind === 'throttle') return { status: 'done' }
+  return { status: 'pending' }
+}
+
+export function makePlanner(ctx: PlannerContext): ActionPlanner {
+  return {
+    plan({ pack, event, enforced, entities, decision }) {
+      ctx.observe(pack, decision)
+      const plan = pack.enforcement
+      const byOutcome = plan?.onOutcome.get(decision.outcome)
+      let any = byOutcome !== undefined && byOutcome.length > 0
+      if (!any) for (const r of enforced) if (r.actions) any = true
+      if (!any) return undefined
+      const now = ctx.now()
+      const rows: ActionRow[] = []
+      let retryAfter: number | undefined
+      const cause: ActionCause = { kind: 'decision', id: decision.eventId, decisionId: decision.eventId }
+      const add = (spec: ActionSpec, rules: readonly RulePlan[]) => {
+        const ladder = spec.kind === 'strike' ? plan?.ladders.get(spec.ladder) : undefined
+        const entity = entityFor(spec, pack, entities, ladder?.entity)
+        if (!entity) return
+        let raw: string | undefined
+        if (spec.kind === 'list_add') {
+          const e = pack.entities.get(entity.type)
+          const v = e?.get(event as Record<string, unknown>)
+          if (v === undefined || v === null || e?.pii) return
+          raw = String(v)
+        }
+        let capped = false
+        for (const r of rules)
+          if (!ctx.withinCap(r.id, r.safety?.dailyCap ?? plan?.dailyCap, now)) capped = true
+        const { status, lastError } = initialStatus(ctx, spec, capped)
+        if (spec.kind === 'throttle' && status === 'done')
+          retryAfter = Math.max(retryAfter ?? 0, spec.retryAfterS)
+        rows.push({
+          id: newId(now),
+          kind: spec.kind,
+          status,
+          entity,
+          rules: rules.map((r) => r.id),
+          cause,
+          params:
+            spec.kind === 'webhook' ? { ...paramsOf(spec), outcome: decision.outcome } : paramsOf(spec, raw),
+          attempts: 0,
+          nextAttemptAt: now,
+          ...(lastError ? { lastError } : {}),
+          createdAt: now,
+          updatedAt: now,
+        })
+      }
+      for (const r of enforced) for (const spec of r.actions ?? []) add(spec, [r])
+      if (byOutcome?.length) {
+        const drivers = enforced.filter((r) => r.outcome === decision.outcome)
+        for (const spec of byOutcome) add(spec, drivers)
+      }
+      return rows.length ? { actions: rows, ...(retryAfter !== undefined ? { retryAfter } : {}) } : undefined
+    },
+    recorded(rows) {
+      ctx.recorded(rows)
+    },
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Operating models on a node: the registry, the monitor, and how registry changes reach the
+ * serving pack. A pack's model.yaml that says `registry: NAME` serves the registry's champion of
+ * NAME (and its challenger beside it). Registering, promoting or rolling back first reloads the
+ * serving pack's models with the proposed roles — all or nothing, like a pack reload — and only
+ * if they load is the change committed and the new pack swapped in; otherwise nothing changes
+ * (MODEL_REJECTED, with the diagnostics).
+ */
+
+import { BulwarkError } from '../core/errors.ts'
+import { diagnosticsDetails } from '../lang/diagnostics.ts'
+import type { Pack } from '../policy/pack.ts'
+import { type AttachOptions, attachModels, type ServedModels } from './attach.ts'
+import type { Comparison } from './compare.ts'
+import { ModelMonitor, type MonitorReport } from './monitor.ts'
+import {
+  type AuditEntry,
+  ModelRegistry,
+  type ModelVersion,
+  type Registration,
+  type Roles,
+} from './registry.ts'
+import type { ServingInfo } from './stage.ts'
+
+export interface ServingPack {
+  readonly pack: () => Pack
+  readonly use: (pack: Pack) => void
+}
+
+export interface ModelSummary {
+  readonly name: string
+  readonly champion: string | null
+  readonly challenger: string | null
+  readonly versions: number
+  /** Declared by the serving pack (a file of the pack or `registry: NAME`). */
+  readonly inPack: boolean
+  /** What the serving pack serves under this name: source, mode, versions, whether it is scored. */
+  readonly serving?: ServingInfo
+  readonly drifting: boolean
+}
+
+export interface ModelDetail extends ModelSummary {
+  readonly versionList: readonly ModelVersion[]
+  readonly audit: readonly AuditEntry[]
+  readonly monitor?: MonitorReport
+  readonly comparison: Comparison
+}
+
+export class ModelOps {
+  readonly monitor = new ModelMonitor()
+  readonly registry: ModelRegistry
+  private serving: ServingPack | undefined
+
+  constructor(dataDir: string, now: () => number = Date.now) {
+    this.registry = new ModelRegistry(dataDir, now)
+  }
+
+  /** Options for loading a pack's models on this node. */
+  attachOptions(): AttachOptions {
+    return { monitor: this.monitor, registry: this.registry.served() }
+  }
+
+  /** The engine whose pack registry changes reload. */
+  serve(serving: ServingPack): void {
+    this.serving = serving
+  }
+
+  close(): void {
+    this.registry.close()
+  }
+
+  list(): ModelSummary[] {
+    const pack = this.serving?.pack()
+    const names = new Set([...this.registry.names(), ...(pack?.models ?? []).map((d) => d.name)])
+    return [...names].sort().map((n) => this.summary(n))
+  }
+
+  detail(name: string): ModelDetail {
+    const summary = this.summary(name)
+    if (!summary.inPack && summary.versions === 0)
+      throw new BulwarkError('NOT_FOUND', { what: `model '${name}'` })
+    const report = this.monitor.report(name)
+    const threshold = this.serving?.pack().models?.find((d) => d.name === name)?.threshold ?? 0.5
+    return {
+      ...summary,
+      versionList: this.registry.versions(name),
+      audit: this.registry.audit(name),
+      ...(report ? { monitor: report } : {}),
+      comparison: this.registry.compare(name, threshold),
+    }
+  }
+
+  monitorReport(name: string): MonitorReport {
+    const report = this.monitor.report(name)
+    if (!report)
+      throw new BulwarkError('NOT_FOUND', { what: `monitored model '${name}' (it has scored no event yet)` })
+    return report
+  }
+
+  async register(r: Registration): Promise<{ version: ModelVersion; roles: Roles }> {
+    let next: Pack | undefined
+    const out = await this.registry.register(r, async (_, served) => {
+      next = await this.reload(r.name, served)
+    })
+    if (next) this.serving?.use(next)
+    return out
+  }
+
+  async promote(name: string, actor: string): Promise<Roles> {
+    this.known(name)
+    let next: Pack | undefined
+    const roles = await this.registry.promote(name, actor, async (_, served) => {
+      next = await this.reload(name, served)
+    })
+    if (next) this.serving?.use(next)
+    return roles
+  }
+
+  async rollback(name: string, actor: string): Promise<Roles> {
+    this.known(name)
+    let next: Pack | undefined
+    const roles = await this.registry.rollback(name, actor, async (_, served) => {
+      next = await this.reload(name, served)
+    })
+    if (next) this.serving?.use(next)
+    return roles
+  }
+
+  private known(name: string): void {
+    if (this.registry.versions(name).length === 0)
+      throw new BulwarkError('NOT_FOUND', { what: `model '${name}' in the registry` })
+  }
+
+  private summary(name: string): ModelSummary {
+    const roles = this.registry.roles(name)
+    const pack = this.serving?.pack()
+    const info = pack?.modelStage?.serving.get(name)
+    return {
+      name,
+      champion: roles.champion,
+      challenger: roles.challenger,
+      versions: this.registry.versions(name).length,
+      inPack: (pack?.models ?? []).some((d) => d.name === name),
+      ...(info ? { serving: info } : {}),
+      drifting: this.monitor.report(name)?.drifting ?? false,
+    }
+  }
+
+  /**
+   * The serving pack with its models loaded against the proposed registry roles, when it serves
+   * this name from the registry; undefined when it does not (nothing to reload).
+   */
+  private async reload(name: string, served: ServedModels): Promise<Pack | undefined> {
+    const pack = this.serving?.pack()
+    if (!pack?.models?.some((d) => d.source.kind === 'registry' && d.source.name === name)) return undefined
+    const r = await attachModels(pack, { monitor: this.monitor, registry: served })
+    if (!r.ok)
+      throw new BulwarkError(
+        'MODEL_REJECTED',
+        { count: r.diagnostics.length },
+        diagnosticsDetails(r.diagnostics),
+      )
+    return r.pack
+  }
+}
