@@ -5,8 +5,10 @@
  * event loop that answers decisions.
  *
  * Each write runs in its own savepoint inside the shared transaction: one that throws undoes
- * only itself and rejects only its own promise. Every promise settles after the shared commit,
- * so a resolved write is durable.
+ * only itself and rejects only its own promise. Every promise settles after the shared commit
+ * and, when given, the `durable` step that puts it on stable storage (the review store commits
+ * without waiting for the disk and syncs its write-ahead log off the event loop), so a resolved
+ * write is durable.
  */
 
 interface Pending {
@@ -21,10 +23,17 @@ export class GroupCommit {
   private readonly transaction: (body: () => void) => void
   /** Runs a write in a savepoint of the transaction in progress. */
   private readonly savepoint: (write: () => unknown) => unknown
+  /** Makes what was committed durable; none when the commit itself is. */
+  private readonly durable: (() => Promise<void>) | undefined
 
-  constructor(transaction: (body: () => void) => void, savepoint: (write: () => unknown) => unknown) {
+  constructor(
+    transaction: (body: () => void) => void,
+    savepoint: (write: () => unknown) => unknown,
+    durable?: () => Promise<void>,
+  ) {
     this.transaction = transaction
     this.savepoint = savepoint
+    this.durable = durable
   }
 
   /** Runs `write` in the next shared transaction; resolves with its result once committed. */
@@ -53,10 +62,15 @@ export class GroupCommit {
       for (const p of batch) p.reject(e)
       return
     }
-    batch.forEach((p, i) => {
-      const o = outcomes[i]!
-      if (o.ok) p.resolve(o.value)
-      else p.reject(o.value)
+    const settle = () =>
+      batch.forEach((p, i) => {
+        const o = outcomes[i]!
+        if (o.ok) p.resolve(o.value)
+        else p.reject(o.value)
+      })
+    if (!this.durable) return settle()
+    this.durable().then(settle, (e) => {
+      for (const p of batch) p.reject(e)
     })
   }
 }

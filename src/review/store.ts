@@ -12,6 +12,7 @@
  * (a review write waits at most for one ingest batch).
  */
 
+import { closeSync, fdatasync, openSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import type { EntityRef } from '../store/repository.ts'
 import { GroupCommit } from './group-commit.ts'
@@ -105,8 +106,12 @@ export type CaseChange = Partial<Record<keyof typeof COLUMNS | 'effects_pending'
 
 export class ReviewStore {
   private readonly db: Database.Database
+  private readonly path: string
+  /** A descriptor of the write-ahead log, opened on first use, for syncing it off the event loop. */
+  private walFd: number | undefined
 
   constructor(path: string) {
+    this.path = path
     this.db = new Database(path, { timeout: 5000 })
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = FULL')
@@ -118,10 +123,33 @@ export class ReviewStore {
   }
 
   private readonly group = new GroupCommit(
-    (body) => this.tx(body),
+    (body) => this.txUnsynced(body),
     // A transaction function called inside another runs as a savepoint of it.
     (write) => this.db.transaction(write)(),
+    () => this.syncWal(),
   )
+
+  /**
+   * One transaction committed without waiting for the disk: synchronous=NORMAL writes the commit
+   * to the write-ahead log (safe against a process crash) and syncs it only at checkpoints;
+   * syncWal then makes it safe against power loss too, on libuv's thread pool. A commit's fsync
+   * on the event loop cost the server several milliseconds per burst of opened cases.
+   */
+  private txUnsynced(body: () => void): void {
+    this.db.pragma('synchronous = NORMAL')
+    try {
+      this.tx(body)
+    } finally {
+      this.db.pragma('synchronous = FULL')
+    }
+  }
+
+  /** fdatasync of the write-ahead log: a sync applies to the file, whichever descriptor wrote it. */
+  private syncWal(): Promise<void> {
+    this.walFd ??= openSync(`${this.path}-wal`, 'r')
+    const fd = this.walFd
+    return new Promise((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())))
+  }
 
   /**
    * Like tx, for writes that come in bursts (cases opened by the outbox): those submitted in the
@@ -292,5 +320,7 @@ export class ReviewStore {
 
   close(): void {
     if (this.db.open) this.db.close()
+    if (this.walFd !== undefined) closeSync(this.walFd)
+    this.walFd = undefined
   }
 }
