@@ -68,9 +68,10 @@ export class GroupCommit {
         if (o.ok) p.resolve(o.value)
         else p.reject(o.value)
       })
-    if (!this.durable) return settle()
-    this.durable().then(settle, (e) => {
-      for (const p of batch) p.reject(e)
-    })
+    if (!this.durable) settle()
+    else
+      this.durable().then(settle, (e) => {
+        for (const p of batch) p.reject(e)
+      })
   }
 }
