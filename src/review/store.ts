@@ -1,21 +1,21 @@
 /**
- * Review cases in SQLite (tables of migration 5, src/store/migrations/sqlite.ts), through the review
- * store's own connection to bulwark.db.
+ * Review cases in SQLite, in their own database file, DATA/review.db (schema.ts), through the
+ * review store's own connection: the ingest worker's write lock on bulwark.db never holds a
+ * review write up.
  *
  * Why not the journal that decisions and labels go through: review traffic is human-rate (a few
  * writes a second at most) and a claim is a compare-and-set — it succeeds only while no one else
  * holds the case — which needs the current row read and written in one transaction. Each review
  * operation is therefore one `BEGIN IMMEDIATE` transaction on this connection with
  * synchronous=FULL: when it returns, the change is durable, and two claims of one case (from this
- * process or any other) cannot both succeed. The ingest worker writes decisions on its own
- * connection; SQLite's write lock orders the two, and `busy_timeout` makes either wait its turn
- * (a review write waits at most for one ingest batch).
+ * process or any other) cannot both succeed.
  */
 
 import { closeSync, fdatasync, openSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import type { EntityRef } from '../store/repository.ts'
 import { GroupCommit } from './group-commit.ts'
+import { applyReviewSchema } from './schema.ts'
 
 export type CaseKind = 'review' | 'appeal' | 'qa'
 export type Verdict = 'violation' | 'no_violation' | 'escalate'
@@ -115,6 +115,7 @@ export class ReviewStore {
     this.db = new Database(path, { timeout: 5000 })
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = FULL')
+    applyReviewSchema(this.db)
   }
 
   /** Runs `fn` in one immediate transaction: all of it is durable when this returns, or none. */

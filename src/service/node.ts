@@ -137,7 +137,7 @@ export class BulwarkNode {
         entityLabels: (type, id) => this.engine.labels.records(type, id, this.clock.now()),
         enforcement: () => this.enforcement,
       },
-      join(parts.dataDir, 'bulwark.db'),
+      join(parts.dataDir, 'review.db'),
     )
     // Rules' `review` actions open cases (review/executor.ts).
     this.enforcement.registerExecutor(

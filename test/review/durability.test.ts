@@ -123,7 +123,7 @@ describe('claims across connections', () => {
         entityLabels: () => [],
         enforcement: () => undefined,
       },
-      join(dir, 'bulwark.db'),
+      join(dir, 'review.db'),
     )
     try {
       const { case: c } = await node.review.openCase({ entity: { type: 'user', id: 'shared' }, actor: 't' })

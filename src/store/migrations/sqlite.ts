@@ -25,14 +25,8 @@
  *   `truth_latest` and the entity index: its cost grows with the labels, not with the decisions.
  *   Whatever deletes decisions later (retention, erasure) must delete their hits and decrement
  *   the counts with them.
- * - Human review (migration 5, src/review/): `review_cases` one row per case (review, appeal or
- *   blind QA check) with its queue, status, claim (holder and expiry) and verdict;
- *   `review_case_decisions` the decisions (event ids) a case links, keyed both ways so "the case
- *   of this decision and entity" is one lookup; `review_case_log` every step of a case (opened,
- *   merged, claimed, renewed, released, escalated, decided) in order. Review writes do not go
- *   through the journal: they are human-rate, need compare-and-set (a claim succeeds only while no
- *   one else holds the case), and are written by the review store's own connection in one
- *   synchronous=FULL transaction each (see src/review/store.ts).
+ * - Human review has its own database file, review.db (src/review/schema.ts): its writes must
+ *   not wait for the write lock the ingest worker holds on this one. Version 5 is not used here.
  * - Versions need not be dense: issues take numbers up front (4: enforcement, 5: review, 6: …),
  *   and the runner applies whatever is missing in ascending order, so a gap is fine.
  * - Enforcement (migration 4, src/enforcement/, store/actions.ts): `actions` is the outbox, one
@@ -251,61 +245,6 @@ export const MIGRATIONS: readonly Migration[] = [
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
       );
-    `,
-  },
-  {
-    version: 5,
-    name: 'human review: cases, the decisions they link, their history',
-    sql: `
-      CREATE TABLE review_cases (
-        id TEXT PRIMARY KEY,
-        kind TEXT NOT NULL CHECK (kind IN ('review', 'appeal', 'qa')),
-        queue TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
-        priority INTEGER NOT NULL,
-        entity_type TEXT NOT NULL,
-        entity_id TEXT NOT NULL,
-        rule TEXT,
-        area TEXT,
-        opened_at INTEGER NOT NULL,
-        due_at INTEGER NOT NULL,
-        claimed_by TEXT,
-        claim_expires_at INTEGER,
-        verdict TEXT,
-        reason TEXT,
-        note TEXT,
-        decided_by TEXT,
-        decided_at INTEGER,
-        effects_pending INTEGER NOT NULL DEFAULT 0,
-        origin_case TEXT,
-        excluded_reviewer TEXT,
-        appealed_decision TEXT,
-        statement TEXT,
-        qa_agrees INTEGER
-      );
-      CREATE INDEX review_cases_by_queue ON review_cases (queue, status, priority DESC, opened_at);
-      CREATE INDEX review_cases_by_entity ON review_cases (entity_type, entity_id, status);
-      CREATE INDEX review_cases_by_origin ON review_cases (origin_case);
-      CREATE INDEX review_cases_pending ON review_cases (effects_pending) WHERE effects_pending = 1;
-
-      CREATE TABLE review_case_decisions (
-        case_id TEXT NOT NULL,
-        decision_id TEXT NOT NULL,
-        rule TEXT,
-        added_at INTEGER NOT NULL,
-        PRIMARY KEY (case_id, decision_id)
-      ) WITHOUT ROWID;
-      CREATE INDEX review_case_decisions_by_decision ON review_case_decisions (decision_id, case_id);
-
-      CREATE TABLE review_case_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        case_id TEXT NOT NULL,
-        time INTEGER NOT NULL,
-        actor TEXT NOT NULL,
-        action TEXT NOT NULL,
-        detail TEXT
-      );
-      CREATE INDEX review_case_log_by_case ON review_case_log (case_id, id);
     `,
   },
   {
