@@ -1,7 +1,8 @@
 /**
  * The outbox worker: carries out pending actions at least once. It reads due actions from
- * storage (so a restart, even after `kill -9`, resumes exactly what is pending), runs each
- * through its executor, and records the outcome durably before forgetting it:
+ * storage (so a restart, even after `kill -9`, resumes exactly what is pending) — rows a decision
+ * has just recorded are handed over from memory instead (offer) — runs each through its
+ * executor, and records the outcome durably before forgetting it:
  *
  *   ok → done · skipped → skipped · failure → pending again after a backoff (min(max,
  *   base·2^(attempts−1)), equal jitter: half fixed, half random) · `maxAttempts` failures or a
@@ -21,7 +22,11 @@ export interface OutboxDeps {
   readonly timing: () => OutboxTiming
   readonly now: () => number
   readonly paused: () => boolean
-  readonly due: (now: number, limit: number) => Promise<ActionRow[]>
+  /**
+   * Pending actions due at `now`. `current` false: the storage may answer from a moment ago (a
+   * periodic look); true after a kick, when what woke the outbox must be found.
+   */
+  readonly due: (now: number, limit: number, current: boolean) => Promise<ActionRow[]>
   readonly executor: (kind: string) => Executor | undefined
   readonly update: (u: ActionUpdate) => Promise<void>
   readonly onResult?: (action: ActionRow, status: string, result: ExecutionResult | undefined) => void
@@ -41,6 +46,8 @@ export class Outbox {
   private running = false
   private again = false
   private stopped = true
+  /** Kicked since the last read: the next read must see every acknowledged write. */
+  private kicked = false
   private readonly random: () => number
   private readonly deps: OutboxDeps
 
@@ -57,6 +64,7 @@ export class Outbox {
   /** Look for due actions now. */
   kick(): void {
     if (this.stopped) return
+    this.kicked = true
     if (this.running) {
       this.again = true
       return
@@ -64,6 +72,24 @@ export class Outbox {
     if (this.timer) clearTimeout(this.timer)
     this.timer = setTimeout(() => void this.tick(), 0)
     this.timer.unref()
+  }
+
+  /**
+   * Rows just inserted durably (a decision's, or applyActions' with fresh ids — never rows whose
+   * insert may have been ignored as a repeat): the pending ones start now, from memory, without
+   * a storage read (a current read first waits for the ingest worker to apply the journal, which
+   * cut its batches short under load). What cannot start now (kill switch, batch full) is left
+   * to the next read, which finds it in storage like everything else pending.
+   */
+  offer(rows: readonly ActionRow[]): void {
+    if (this.stopped) return
+    let left = false
+    for (const r of rows) {
+      if (r.status !== 'pending' || this.inflight.has(r.id)) continue
+      if (this.deps.paused() || this.inflight.size >= BATCH) left = true
+      else this.launch(r)
+    }
+    if (left) this.kick()
   }
 
   /** Stops taking actions; waits for those in flight (their status is written). */
@@ -86,7 +112,12 @@ export class Outbox {
       do {
         this.again = false
         if (this.deps.paused()) break
-        const rows = await this.deps.due(this.deps.now(), BATCH + this.inflight.size)
+        // A periodic look need not wait for the latest writes: an action leaves `inflight` only
+        // once its status write is in storage, so a slightly old answer never runs one twice;
+        // what it lacks, the next look (or the offer that recorded it) starts.
+        const current = this.kicked
+        this.kicked = false
+        const rows = await this.deps.due(this.deps.now(), BATCH + this.inflight.size, current)
         const fresh = rows.filter((r) => !this.inflight.has(r.id))
         for (const r of fresh) this.launch(r)
         if (fresh.length >= BATCH) this.again = true

@@ -86,58 +86,109 @@ export function initialStatus(
   return { status: 'pending' }
 }
 
-export function makePlanner(ctx: PlannerContext): ActionPlanner {
-  return {
-    plan({ pack, event, enforced, entities, decision }) {
-      ctx.observe(pack, decision)
-      const plan = pack.enforcement
-      const byOutcome = plan?.onOutcome.get(decision.outcome)
-      let any = byOutcome !== undefined && byOutcome.length > 0
-      if (!any) for (const r of enforced) if (r.actions) any = true
-      if (!any) return undefined
-      const now = ctx.now()
-      const rows: ActionRow[] = []
-      let retryAfter: number | undefined
-      const cause: ActionCause = { kind: 'decision', id: decision.eventId, decisionId: decision.eventId }
-      const add = (spec: ActionSpec, rules: readonly RulePlan[]) => {
-        const ladder = spec.kind === 'strike' ? plan?.ladders.get(spec.ladder) : undefined
-        const entity = entityFor(spec, pack, entities, ladder?.entity)
-        if (!entity) return
-        let raw: string | undefined
-        if (spec.kind === 'list_add') {
-          const e = pack.entities.get(entity.type)
-          const v = e?.get(event as Record<string, unknown>)
-          if (v === undefined || v === null || e?.pii) return
-          raw = String(v)
-        }
-        let capped = false
-        for (const r of rules)
-          if (!ctx.withinCap(r.id, r.safety?.dailyCap ?? plan?.dailyCap, now)) capped = true
-        const { status, lastError } = initialStatus(ctx, spec, capped)
-        if (spec.kind === 'throttle' && status === 'done')
-          retryAfter = Math.max(retryAfter ?? 0, spec.retryAfterS)
-        rows.push({
-          id: newId(now),
+/** What one decision's planning gathers (one object per decision that emits actions). */
+interface Gathered {
+  readonly rows: ActionRow[]
+  retryAfter: number | undefined
+}
+
+/**
+ * The row of one spec, or none when the event lacks its entity (or a list_add would store PII).
+ * A plain function rather than a closure per decision: nothing is allocated for the decisions
+ * (most of them) that emit no action, and the hot path stays monomorphic.
+ */
+function addRow(
+  ctx: PlannerContext,
+  input: Parameters<ActionPlanner['plan']>[0],
+  spec: ActionSpec,
+  rules: readonly RulePlan[],
+  cause: ActionCause,
+  now: number,
+  out: Gathered,
+): void {
+  const { pack, event, entities, decision } = input
+  const plan = pack.enforcement
+  const ladder = spec.kind === 'strike' ? plan?.ladders.get(spec.ladder) : undefined
+  const entity = entityFor(spec, pack, entities, ladder?.entity)
+  if (!entity) return
+  let raw: string | undefined
+  if (spec.kind === 'list_add') {
+    const e = pack.entities.get(entity.type)
+    const v = e?.get(event as Record<string, unknown>)
+    if (v === undefined || v === null || e?.pii) return
+    raw = String(v)
+  }
+  let capped = false
+  const ruleIds: string[] = []
+  for (const r of rules) {
+    ruleIds.push(r.id)
+    if (!ctx.withinCap(r.id, r.safety?.dailyCap ?? plan?.dailyCap, now)) capped = true
+  }
+  const { status, lastError } = initialStatus(ctx, spec, capped)
+  if (spec.kind === 'throttle' && status === 'done')
+    out.retryAfter = Math.max(out.retryAfter ?? 0, spec.retryAfterS)
+  const params =
+    spec.kind === 'webhook'
+      ? { destination: spec.destination, event: 'action', outcome: decision.outcome }
+      : paramsOf(spec, raw)
+  const id = newId(now)
+  out.rows.push(
+    lastError
+      ? {
+          id,
           kind: spec.kind,
           status,
           entity,
-          rules: rules.map((r) => r.id),
+          rules: ruleIds,
           cause,
-          params:
-            spec.kind === 'webhook' ? { ...paramsOf(spec), outcome: decision.outcome } : paramsOf(spec, raw),
+          params,
           attempts: 0,
           nextAttemptAt: now,
-          ...(lastError ? { lastError } : {}),
+          lastError,
           createdAt: now,
           updatedAt: now,
-        })
+        }
+      : {
+          id,
+          kind: spec.kind,
+          status,
+          entity,
+          rules: ruleIds,
+          cause,
+          params,
+          attempts: 0,
+          nextAttemptAt: now,
+          createdAt: now,
+          updatedAt: now,
+        },
+  )
+}
+
+export function makePlanner(ctx: PlannerContext): ActionPlanner {
+  return {
+    plan(input) {
+      const { pack, enforced, decision } = input
+      ctx.observe(pack, decision)
+      const byOutcome = pack.enforcement?.onOutcome.get(decision.outcome)
+      let any = byOutcome !== undefined && byOutcome.length > 0
+      for (let i = 0; !any && i < enforced.length; i++) if (enforced[i]!.actions) any = true
+      if (!any) return undefined
+      const now = ctx.now()
+      const out: Gathered = { rows: [], retryAfter: undefined }
+      const cause: ActionCause = { kind: 'decision', id: decision.eventId, decisionId: decision.eventId }
+      for (const r of enforced) {
+        if (!r.actions) continue
+        const single = [r]
+        for (const spec of r.actions) addRow(ctx, input, spec, single, cause, now, out)
       }
-      for (const r of enforced) for (const spec of r.actions ?? []) add(spec, [r])
       if (byOutcome?.length) {
         const drivers = enforced.filter((r) => r.outcome === decision.outcome)
-        for (const spec of byOutcome) add(spec, drivers)
+        for (const spec of byOutcome) addRow(ctx, input, spec, drivers, cause, now, out)
       }
-      return rows.length ? { actions: rows, ...(retryAfter !== undefined ? { retryAfter } : {}) } : undefined
+      if (out.rows.length === 0) return undefined
+      return out.retryAfter === undefined
+        ? { actions: out.rows }
+        : { actions: out.rows, retryAfter: out.retryAfter }
     },
     recorded(rows) {
       ctx.recorded(rows)

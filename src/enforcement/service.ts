@@ -71,7 +71,8 @@ export class Enforcement {
       timing: () => this.config.outbox,
       now: () => this.clock.now(),
       paused: () => this.safety.killSwitch,
-      due: (now, limit) => this.read((r) => r.dueActions(now, limit)),
+      due: (now, limit, current) =>
+        this.repository.enforcementRead((r) => r.dueActions(now, limit), { current }),
       executor: (kind) => this.executors.get(kind),
       update: (u) => this.updateSoon(u),
       onResult: (action, status, result) => {
@@ -91,15 +92,22 @@ export class Enforcement {
       hasDestination: (name) => this.config.destinations.has(name),
       withinCap: (rule, cap, now) => this.withinCap(rule, cap, now),
       observe: (pack, decision) => this.observe(pack, decision),
+      // Rows of a decision just recorded (new ids, so inserted): the outbox runs them from memory,
+      // unless their status could not be written now (then a read finds them once it can).
       recorded: (rows) => {
-        for (const r of rows) {
-          this.metrics.transitions.inc({ kind: r.kind, status: r.status })
-          if (r.status === 'capped') for (const rule of r.rules) this.metrics.capped.inc({ rule })
-        }
-        this.outbox.kick()
+        this.countRecorded(rows)
+        if (this.repository.refusingWrites) this.outbox.kick()
+        else this.outbox.offer(rows)
       },
     })
     for (const [kind, fn] of Object.entries(builtinExecutors(this))) this.executors.set(kind, fn)
+  }
+
+  private countRecorded(rows: readonly ActionRow[]): void {
+    for (const r of rows) {
+      this.metrics.transitions.inc({ kind: r.kind, status: r.status })
+      if (r.status === 'capped') for (const rule of r.rules) this.metrics.capped.inc({ rule })
+    }
   }
 
   /** The engine whose labels, lists and rule modes actions change (set once, before start). */
@@ -181,7 +189,14 @@ export class Enforcement {
       }
     })
     if (rows.length) await this.write({ insert: rows })
-    this.planner.recorded(rows)
+    if (input.ids === undefined) {
+      this.planner.recorded(rows)
+    } else {
+      // Ids given (ladder steps, reversal notices) may name rows stored before, whose insert was
+      // ignored: the outbox must find what is really pending in storage, not run these rows.
+      this.countRecorded(rows)
+      this.outbox.kick()
+    }
     return { actionIds: rows.map((r) => r.id) }
   }
 

@@ -11,7 +11,6 @@
 import type { Clock } from '../core/clock.ts'
 import type { Decision, LabelSet } from '../core/domain.ts'
 import { BulwarkError } from '../core/errors.ts'
-import { newId } from '../core/ids.ts'
 import type { LabelStore } from '../features/labels.ts'
 import type { ListRegistry } from '../features/lists.ts'
 import type { FeatureStore, FeatureValues } from '../features/types.ts'
@@ -68,6 +67,13 @@ export interface DecideResult {
   readonly decision: Decision
   /** The event id had been decided before; this is the recorded decision. */
   readonly duplicate: boolean
+  /**
+   * The decision as the JSON text just recorded (JSON.stringify, in the decision's key order):
+   * a reply can send it instead of serialising the decision a second time. Only for a new
+   * decision that was recorded and carries no `retryAfter` (added last, so out of the order of
+   * the response schema).
+   */
+  readonly decisionJson?: string
 }
 
 const RECENT_MAX = 100_000
@@ -228,7 +234,10 @@ export class Engine {
     })
     if (planned?.retryAfter !== undefined) decision = { ...decision, retryAfter: planned.retryAfter }
 
+    let decisionJson: string | undefined
     if (this.repository) {
+      // Stringified once: the journal line splices it in and the reply can send it.
+      const json = JSON.stringify(decision)
       const record: DecisionRecord = {
         eventId: event.id,
         eventType: event.type,
@@ -236,6 +245,7 @@ export class Engine {
         receivedAt,
         event: storedEvent(event, started.pack, this.pseudo),
         decision,
+        decisionJson: json,
         featureUpdates: prepared.updates,
         labelOps,
         entities: started.entities,
@@ -248,17 +258,20 @@ export class Engine {
         this.unrecorded.delete(event.id)
       }
       if (planned?.actions.length) this.planner!.recorded(planned.actions)
+      if (planned?.retryAfter === undefined) decisionJson = json
     }
     for (const op of labelOps) this.labels.apply(op)
     this.remember(event.id, decision)
-    return { decision, duplicate: false }
+    return decisionJson === undefined
+      ? { decision, duplicate: false }
+      : { decision, duplicate: false, decisionJson }
   }
 
   /** A decision up to the feature store: validation, entities, labels and the feature batch. */
   private begin(raw: unknown, receivedAt: number): Started {
     const t0 = performance.now()
     const pack = this.current
-    const valid = validateEvent(pack.eventTypes, raw, receivedAt, () => newId(receivedAt))
+    const valid = validateEvent(pack.eventTypes, raw, receivedAt)
     if (!valid.ok) {
       this.metrics.rejected.inc({ reason: 'invalid' })
       throw new BulwarkError(
@@ -299,7 +312,7 @@ export class Engine {
     started: Started,
     values: FeatureValues,
     scored?: ModelRun,
-  ): { decision: Decision; labelOps: LabelOp[]; enforced: readonly RulePlan[] } {
+  ): { decision: Decision; labelOps: readonly LabelOp[]; enforced: readonly RulePlan[] } {
     const { pack, plan, event, time, frame, entities, prepared } = started
     const { features, plain, failed } = featureObject(plan, prepared, values, frame)
     frame[SLOT.features] = features
@@ -310,13 +323,15 @@ export class Engine {
     const results = evaluateRules(pack, event, frame, this.demoted)
     const { outcome, score, reasons } = outcomeOf(pack, results.enforced)
 
-    const labelOps: LabelOp[] = []
-    const labelsSet: LabelSet[] = []
+    // Allocated only for an enforced hit that sets a label (few decisions do).
+    let labelOps: LabelOp[] | undefined
+    let labelsSet: LabelSet[] | undefined
     for (const rule of results.enforced) {
       for (const l of rule.labels) {
         const ref = entities.find((e) => e.type === l.entity)
         if (!ref) continue
         const expiresAt = l.ttlMs !== undefined ? time + l.ttlMs : undefined
+        labelOps ??= []
         labelOps.push({
           op: 'set',
           entity: ref,
@@ -325,6 +340,7 @@ export class Engine {
           source: rule.id,
           time,
         })
+        labelsSet ??= []
         labelsSet.push({
           entity: l.entity,
           id: ref.id,
@@ -339,30 +355,29 @@ export class Engine {
       eventType: event.type,
       outcome,
       score,
-      // Empty lists are one shared frozen array: decisions are kept (recent ids, replays), and
-      // most have no reasons, errors, labels or ignored fields.
-      reasons: reasons.length ? reasons : NONE,
-      hits: results.hits.length ? results.hits : NONE,
+      // Empty lists are one shared frozen array (evaluateRules and outcomeOf give one too):
+      // decisions are kept (recent ids, replays), and most have no reasons, errors, labels or
+      // ignored fields.
+      reasons,
+      hits: results.hits,
       errors: failed.length
         ? [
             ...results.errors,
             ...failed.map((f) => ({ rule: `feature:${f.name}`, code: f.code, message: f.message })),
           ]
-        : results.errors.length
-          ? results.errors
-          : NONE,
+        : results.errors,
       skipped: pack.skippedByType.get(event.type) ?? NONE,
       evaluated: results.evaluated,
       features: plain,
       ...(models?.traces.length ? { models: models.traces } : {}),
-      labels: labelsSet.length ? labelsSet : NONE,
+      labels: labelsSet ?? NONE,
       ignoredFields: started.dropped.length ? started.dropped : NONE,
       policyVersion: pack.version,
       latencyMs: Math.round((performance.now() - started.t0) * 1000) / 1000,
       time: formatTimestamp(event.time as Timestamp),
     }
     this.metrics.observe(decision)
-    return { decision, labelOps, enforced: results.enforced }
+    return { decision, labelOps: labelOps ?? NONE, enforced: results.enforced }
   }
 
   /**

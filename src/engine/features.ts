@@ -11,13 +11,44 @@ import { IpAddress } from '../core/net/ip.ts'
 import type { FeatureBatch, FeatureOp, FeatureUpdate, FeatureValues } from '../features/types.ts'
 import type { Frame } from '../lang/compile/node.ts'
 import { toPlain } from '../lang/plain.ts'
-import { formatTimestamp } from '../lang/runtime/time.ts'
 import { isCelError, Timestamp } from '../lang/runtime/values.ts'
 import { type EventPart, SLOT, type TypeFeature, type TypePlan } from '../policy/pack.ts'
 import type { Pseudonymiser } from '../privacy/pseudonymise.ts'
 
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({})
 const SEP = '\u001f'
+const NO_FAILURES: readonly FeatureFailure[] = Object.freeze([])
+
+/**
+ * For each of a plan's features, the index of the first feature keyed by the same parts (itself
+ * when none before it is): an event builds each composite key once, and the features sharing it
+ * hand the store one string, hashed once. Worked out on a plan's first event, then kept.
+ */
+const sharedKeys = new WeakMap<TypePlan, Int32Array>()
+
+function sharedKeysOf(plan: TypePlan): Int32Array {
+  let same = sharedKeys.get(plan)
+  if (same !== undefined) return same
+  const features = plan.features
+  same = new Int32Array(features.length)
+  for (let i = 0; i < features.length; i++) {
+    const by = features[i]!.by
+    let j = 0
+    while (j < i && !samePartList(features[j]!.by, by)) j++
+    same[i] = j
+  }
+  sharedKeys.set(plan, same)
+  return same
+}
+
+function samePartList(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** The keys of the event being prepared, by feature index (prepareFeatures is not re-entrant). */
+const eventKeys: (string | undefined)[] = []
 
 /** A feature that could not be computed for this event: its `where` or its expression failed. */
 export interface FeatureFailure {
@@ -84,21 +115,33 @@ export function prepareFeatures(
   const ops: FeatureOp[] = []
   const served: TypeFeature[] = []
   const updates: FeatureUpdate[] = []
-  const failed: FeatureFailure[] = []
+  let failed: FeatureFailure[] | undefined
   frame[SLOT.features] = EMPTY
-  for (const f of plan.features) {
-    const by = f.by
-    let key = texts[by[0]!]
-    for (let j = 1; key !== undefined && j < by.length; j++) {
-      const part = texts[by[j]!]
-      key = part === undefined ? undefined : key + SEP + part
+  const features = plan.features
+  const same = sharedKeysOf(plan)
+  for (let i = 0; i < features.length; i++) {
+    const f = features[i]!
+    let key: string | undefined
+    const first = same[i]!
+    if (first !== i) key = eventKeys[first]
+    else {
+      const by = f.by
+      key = texts[by[0]!]
+      for (let j = 1; key !== undefined && j < by.length; j++) {
+        const part = texts[by[j]!]
+        key = part === undefined ? undefined : key + SEP + part
+      }
     }
+    eventKeys[i] = key
     if (key === undefined) continue
     const feature = f.plan
     let update = f.update
     if (update && feature.where) {
       const v = feature.where.evaluateFrame(frame)
-      if (isCelError(v)) failed.push({ name: feature.name, code: v.code, message: `where: ${v.redacted}` })
+      if (isCelError(v)) {
+        failed ??= []
+        failed.push({ name: feature.name, code: v.code, message: `where: ${v.redacted}` })
+      }
       update = v === true
     }
     let value: number | string | undefined
@@ -116,7 +159,7 @@ export function prepareFeatures(
     if (update && record)
       updates.push(value === undefined ? { id: spec.id, key, time } : { id: spec.id, key, time, value })
   }
-  return { batch: { time, ops }, served, updates, failed }
+  return { batch: { time, ops }, served, updates, failed: failed ?? NO_FAILURES }
 }
 
 /**
@@ -124,15 +167,19 @@ export function prepareFeatures(
  * features (0 for counts, sums and distincts the event has no key for; absent for min/max/seen
  * with no value), then its derived features in declaration order. Derived features that fail to
  * evaluate are left out and reported, after the features whose `where` failed.
+ *
+ * Most events' features are finite numbers, their own plain form: then `plain` is `features`
+ * itself (neither is changed afterwards), and a second object is built, in the same key order,
+ * only when a value needs converting (a time, a non-finite number, a derived CEL value).
  */
 export function featureObject(
   plan: TypePlan,
   prepared: PreparedFeatures,
   values: FeatureValues,
   frame: Frame,
-): { features: Record<string, unknown>; plain: Record<string, unknown>; failed: FeatureFailure[] } {
+): { features: Record<string, unknown>; plain: Record<string, unknown>; failed: readonly FeatureFailure[] } {
   const features: Record<string, unknown> = {}
-  const plain: Record<string, unknown> = {}
+  let plainAsIs = true
   const served = prepared.served
   let op = 0
   for (const f of plan.features) {
@@ -141,30 +188,34 @@ export function featureObject(
     if (served[op] === f) v = values[op++]
     const name = f.plan.name
     if (v === undefined) {
-      if (f.zero) {
-        features[name] = 0
-        plain[name] = 0
-      }
+      if (f.zero) features[name] = 0
     } else if (f.time) {
-      const t = Timestamp.fromMillis(v)
-      features[name] = t
-      plain[name] = formatTimestamp(t)
+      features[name] = Timestamp.fromMillis(v)
+      plainAsIs = false
     } else {
       features[name] = v
-      plain[name] = Number.isFinite(v) ? v : String(v)
+      if (!Number.isFinite(v)) plainAsIs = false
     }
   }
-  const failed = [...prepared.failed]
+  // Copied only when a derived feature fails too (the prepared list is shared, often empty).
+  let failed = prepared.failed
   if (plan.derived.length) {
     frame[SLOT.features] = features
     for (const d of plan.derived) {
       const v = d.program.evaluateFrame(frame)
-      if (isCelError(v)) failed.push({ name: d.name, code: v.code, message: v.redacted })
+      if (isCelError(v)) failed = [...failed, { name: d.name, code: v.code, message: v.redacted }]
       else {
         features[d.name] = v
-        plain[d.name] = toPlain(v)
+        if (plainAsIs && toPlain(v) !== v) plainAsIs = false
       }
     }
   }
-  return { features, plain, failed }
+  return { features, plain: plainAsIs ? features : plainCopy(features), failed }
+}
+
+/** Every value in its plain form (times RFC 3339, non-finite numbers as text), keys in order. */
+function plainCopy(features: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const plain: Record<string, unknown> = {}
+  for (const name in features) plain[name] = toPlain(features[name])
+  return plain
 }

@@ -6,9 +6,10 @@
  * (events with equal times keep their file order); a line that is not a JSON object, has no valid
  * `time`, or fails validation is counted and reported, never fatal.
  *
- * Two passes over the text: the first parses every line for its time and id and keeps only where
- * the line is (a million parsed events would fill gigabytes of heap for the garbage collector to
- * walk); the second parses each line again when its turn comes, decides it and lets it go. Ids
+ * Two passes over the text: the first reads every line's time and id — from the bytes without
+ * parsing (line-scan.ts) where it can, else by parsing the line — and keeps only where the line is
+ * (a million parsed events would fill gigabytes of heap for the garbage collector to walk); the
+ * second parses each line when its turn comes, decides it and lets it go. Ids
  * that occur more than once are known after the first pass, so only their decisions are kept for
  * answering the repeats — the engine's ring of recent decisions is not needed offline.
  */
@@ -19,6 +20,7 @@ import { BulwarkError } from '../core/errors.ts'
 import { MemoryFeatureStore } from '../features/memory.ts'
 import { toTimestamp } from '../policy/fields.ts'
 import type { Pack } from '../policy/pack.ts'
+import { scanTimeAndId } from './line-scan.ts'
 import { memoryEngine } from './pack-tests.ts'
 
 export interface ReplayProblem {
@@ -64,6 +66,7 @@ export interface ReplayOptions {
 }
 
 const MAX_PROBLEMS = 20
+const TIME_REQUIRED = 'time is required for a replay (RFC 3339 or epoch milliseconds)'
 
 /** Whether the events are already in non-decreasing time order. */
 function inTimeOrder(events: readonly ReplayEvent[]): boolean {
@@ -156,12 +159,22 @@ export function forEachLine(
     for (let i = 0; i < lines.length; i++) line(lines[i]!, i + 1)
     return
   }
+  forEachByteLine(input, (bytes, n, start, end) =>
+    line(bytes.toString('utf8', start, end), n, bytes, start, end),
+  )
+}
+
+/** Calls `line` with the buffer, the 1-based number and the byte range of each line (not decoded). */
+export function forEachByteLine(
+  input: Uint8Array,
+  line: (bytes: Buffer, n: number, start: number, end: number) => void,
+): void {
   const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength)
   let start = 0
   for (let n = 1; ; n++) {
     const found = bytes.indexOf(10, start)
     const end = found < 0 ? bytes.length : found
-    line(bytes.toString('utf8', start, end), n, bytes, start, end)
+    line(bytes, n, start, end)
     if (found < 0) return
     start = found + 1
   }
@@ -183,8 +196,12 @@ export function parseEvents(input: string | Uint8Array, linesBefore = 0): Parsed
   const seen = new Set<string>()
   const repeatedIds = new Set<string>()
   let count = 0
-  forEachLine(input, (raw, n, bytes, start, end) => {
-    const line = n + linesBefore
+  const noteId = (id: unknown) => {
+    if (typeof id !== 'string') return
+    if (seen.has(id)) repeatedIds.add(id)
+    else seen.add(id)
+  }
+  const parseLine = (raw: string, line: number, bytes?: Buffer, start?: number, end?: number) => {
     const text = raw.trim()
     if (text === '') return
     count++
@@ -201,20 +218,34 @@ export function parseEvents(input: string | Uint8Array, linesBefore = 0): Parsed
     }
     const time = toTimestamp((event as { time?: unknown }).time)
     if (time === undefined) {
-      reject(line, 'EVENT_INVALID', 'time is required for a replay (RFC 3339 or epoch milliseconds)')
+      reject(line, 'EVENT_INVALID', TIME_REQUIRED)
       return
     }
-    const id = (event as { id?: unknown }).id
-    if (typeof id === 'string') {
-      if (seen.has(id)) repeatedIds.add(id)
-      else seen.add(id)
-    }
+    noteId((event as { id?: unknown }).id)
     queue.push(
       bytes !== undefined
         ? new LineEvent(line, time.toMillis(), bytes, start!, end!)
         : new LineEvent(line, time.toMillis(), text, 0, text.length),
     )
-  })
+  }
+  if (typeof input === 'string') forEachLine(input, (raw, n) => parseLine(raw, n + linesBefore))
+  else
+    forEachByteLine(input, (bytes, n, start, end) => {
+      // Most lines: time and id read from the bytes; the line is parsed only on its turn.
+      const scanned = scanTimeAndId(bytes, start, end)
+      if (scanned === undefined) {
+        parseLine(bytes.toString('utf8', start, end), n + linesBefore, bytes, start, end)
+        return
+      }
+      count++
+      const time = toTimestamp(scanned.time)
+      if (time === undefined) {
+        reject(n + linesBefore, 'EVENT_INVALID', TIME_REQUIRED)
+        return
+      }
+      noteId(scanned.id)
+      queue.push(new LineEvent(n + linesBefore, time.toMillis(), bytes, start, end))
+    })
   return { events: queue, lines: count, problems, rejected, repeatedIds }
 }
 
@@ -259,8 +290,16 @@ export async function replayEvents(
   for (let i = 0; i < queue.length; i++) {
     const q = queue[i]!
     clock.set(q.time)
-    // Read once: a line event parses its text on every read.
-    const event = q.event
+    // Read once: a line event parses its text on every read. A line the first pass only scanned
+    // (src/engine/line-scan.ts) may still turn out not to be JSON here.
+    let event: Record<string, unknown>
+    try {
+      event = q.event
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e
+      reject(q.line, 'INVALID_JSON', e.message)
+      continue
+    }
     try {
       let decision: Decision
       let duplicate = false

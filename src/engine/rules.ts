@@ -5,28 +5,24 @@
  * pack's thresholds, whichever is worse. Shadow hits are recorded but never change the outcome.
  */
 
-import {
-  type Outcome,
-  outcomeRank,
-  type RuleError,
-  type RuleHit,
-  type RuleSkip,
-  worstOutcome,
-} from '../core/domain.ts'
+import { type Outcome, outcomeRank, type RuleError, type RuleHit, worstOutcome } from '../core/domain.ts'
 import { fnv1a } from '../core/ids.ts'
 import { IpAddress } from '../core/net/ip.ts'
 import type { Frame } from '../lang/compile/node.ts'
 import { isCelError } from '../lang/runtime/values.ts'
 import type { Pack, RulePlan } from '../policy/pack.ts'
 
+/** Empty lists are one shared frozen array: most events hit no rule and none fails. */
 export interface RuleResults {
-  readonly hits: RuleHit[]
-  readonly errors: RuleError[]
-  readonly skipped: RuleSkip[]
+  readonly hits: readonly RuleHit[]
+  readonly errors: readonly RuleError[]
   readonly evaluated: number
   /** Enforced hits, for labels and actions. */
-  readonly enforced: RulePlan[]
+  readonly enforced: readonly RulePlan[]
 }
+
+const NONE: readonly never[] = Object.freeze([])
+const NO_RULES: readonly RulePlan[] = NONE
 
 /** Whether an entity falls inside a rule's rollout share (stable per rule and entity). */
 export function inRollout(rule: RulePlan, pack: Pack, event: Record<string, unknown>): boolean {
@@ -72,15 +68,17 @@ export function evaluateRules(
   /** Rules the anomaly guard demoted to shadow at run time (src/enforcement/guard.ts). */
   demoted?: ReadonlySet<string>,
 ): RuleResults {
-  const rules = pack.rulesByType.get(event.type as string) ?? []
-  const hits: RuleHit[] = []
-  const errors: RuleError[] = []
-  const skipped: RuleSkip[] = []
-  const enforced: RulePlan[] = []
-  let evaluated = 0
-  for (const rule of rules) {
-    evaluated++
+  const rules = pack.rulesByType.get(event.type as string) ?? NO_RULES
+  // Allocated on the first hit or error only.
+  let hits: RuleHit[] | undefined
+  let errors: RuleError[] | undefined
+  let enforced: RulePlan[] | undefined
+  const evaluated = rules.length
+  for (let i = 0; i < evaluated; i++) {
+    const rule = rules[i]!
     const v = rule.program.evaluateFrame(frame)
+    // Most rules do not match most events: that answer first, before any type test.
+    if (v === false) continue
     if (v === true) {
       let mode: 'enforce' | 'shadow' = rule.mode === 'enforce' ? 'enforce' : 'shadow'
       let note: string | undefined
@@ -92,16 +90,22 @@ export function evaluateRules(
         mode = 'shadow'
         note = 'demoted to shadow by the anomaly guard'
       }
+      hits ??= []
       hits.push(
         note
           ? { rule: rule.id, mode, outcome: rule.outcome, score: rule.score, reason: rule.reason, note }
           : hitOf(rule, mode),
       )
-      if (mode === 'enforce') enforced.push(rule)
+      if (mode === 'enforce') {
+        enforced ??= []
+        enforced.push(rule)
+      }
     } else if (isCelError(v)) {
       // The message without run-time values: they may be PII, and the decision is stored.
+      errors ??= []
       errors.push({ rule: rule.id, code: v.code, message: v.redacted })
-    } else if (v !== false) {
+    } else {
+      errors ??= []
       errors.push({
         rule: rule.id,
         code: 'EVAL_NO_OVERLOAD',
@@ -109,24 +113,31 @@ export function evaluateRules(
       })
     }
   }
-  return { hits, errors, skipped, evaluated, enforced }
+  return { hits: hits ?? NONE, errors: errors ?? NONE, evaluated, enforced: enforced ?? NO_RULES }
 }
 
 export function outcomeOf(
   pack: Pack,
   enforced: readonly RulePlan[],
-): { outcome: Outcome; score: number; reasons: string[] } {
+): { outcome: Outcome; score: number; reasons: readonly string[] } {
   let outcome: Outcome = 'allow'
   let total = 0
-  const reasons: string[] = []
+  let reasons: string[] | undefined
   for (const r of enforced) {
     outcome = worstOutcome(outcome, r.outcome)
     total += r.score
-    if (r.score > 0 || r.outcome !== 'allow') reasons.push(r.reason)
+    if (r.score > 0 || r.outcome !== 'allow') {
+      reasons ??= []
+      reasons.push(r.reason)
+    }
   }
   const score = Math.min(100, total)
   const t = pack.thresholds
   const byScore: Outcome =
     score >= t.block ? 'block' : score >= t.review ? 'review' : score >= t.challenge ? 'challenge' : 'allow'
-  return { outcome: outcomeRank(byScore) > outcomeRank(outcome) ? byScore : outcome, score, reasons }
+  return {
+    outcome: outcomeRank(byScore) > outcomeRank(outcome) ? byScore : outcome,
+    score,
+    reasons: reasons ?? NONE,
+  }
 }

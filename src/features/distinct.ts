@@ -18,6 +18,7 @@
 import { estimateFromCounts, HLL_MAX_RANK, HLL_REGISTERS, hllCode } from './hll.ts'
 import type { ByteReader, ByteWriter } from './snapshot.ts'
 import { corrupt } from './snapshot.ts'
+import { StoredKey } from './state.ts'
 import type { FeatureSpec } from './types.ts'
 import { addToBuckets, bucketOf, bucketsPerWindow, readBuckets } from './window.ts'
 
@@ -114,11 +115,7 @@ export class SubWindowSketches {
 }
 
 /** One key's distinct state; exactly one of small / values / sketches is in use. */
-export class DistinctState {
-  readonly spec: FeatureSpec
-  readonly key: string
-  /** Updated since the key last joined the young end of the store's eviction order (store-kept). */
-  recent: boolean
+export class DistinctState extends StoredKey {
   /** Newest bucket index recorded (exact modes). */
   newest: number
   /** Small exact mode: [value, bucket, value, bucket, …]. */
@@ -137,9 +134,7 @@ export class DistinctState {
     newest: number,
     small: DistinctValue[] | null,
   ) {
-    this.spec = spec
-    this.key = key
-    this.recent = recent
+    super(spec, key, recent)
     this.newest = newest
     this.small = small
     this.values = null

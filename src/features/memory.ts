@@ -4,19 +4,21 @@
  * shape), allocates nothing per op, and remembers the states its updates touched so the reads
  * that follow do not look them up again.
  *
- * Layout: spec id → (key → state), two Map levels rather than one Map keyed by
- * `${spec.id}\u0000${key}`. Measured (bench/features.ts), the composite key cost more than the
- * rest of an op: `id + '\0' + key` is a rope that every lookup must flatten (a copy) and hash
- * afresh, while op.key is hashed once per string and the hash is cached on it — so the 5-10 ops
- * of one event keyed by the same entity pay for one hash. A batch of 8 mixed ops ran ~3x faster.
+ * Layout: one Map from key string to the states under that key, chained through `sameKey`
+ * (state.ts), one per spec. An event's ops share few keys (in the starter pack 12 ops, 6 keys: a
+ * view updates four features keyed by device and content), and with hundreds of thousands of
+ * keys every lookup in a big hash table misses the CPU cache, so one lookup per key, then a walk
+ * of a short chain comparing spec ids, costs less than a table per spec. (A Map keyed by
+ * `${spec.id}\u0000${key}` was worse still: a rope that every lookup must flatten and hash.)
  *
  * Memory is bounded two ways: expire(now) drops keys idle past their retention (windowed kinds:
  * past the longer of window and retention — an emptied window reads the same as no state), and a
  * hard cap on keys evicts the least recently updated, approximated by CLOCK (second chance) over
- * one insertion-ordered Set of all states: a new key joins the young end, an update only sets its
- * `recent` flag; when a new key would pass the cap the hand walks from the oldest, moving recent
- * ones to the young end (clearing the flag), and evicts the first not updated since it last
- * joined the young end. Updates never pay for eviction order; each move is paid for by an update.
+ * one list of all states, oldest first, linked through the states themselves (no hash table to
+ * grow): a new key joins the young end, an update only sets its `recent` flag; when a new key
+ * would pass the cap the hand walks from the oldest, moving recent ones to the young end
+ * (clearing the flag), and evicts the first not updated since it last joined the young end.
+ * Updates never pay for eviction order; each move is paid for by an update.
  *
  * Snapshot format (version 1), little-endian:
  *   "BWFS" u8(version) varint(keys)
@@ -47,6 +49,7 @@ import {
   writeLastSeen,
 } from './seen.ts'
 import { ByteReader, ByteWriter, corrupt, readSnapshotFile, saveSnapshot } from './snapshot.ts'
+import type { StoredKey } from './state.ts'
 import type {
   FeatureBatch,
   FeatureKind,
@@ -74,17 +77,18 @@ export interface MemoryFeatureStoreOptions {
 }
 
 type KeyState = WindowState | DistinctState | FirstSeenState | LastSeenState
-type KeysOfSpec = Map<string, KeyState>
 
 const MAGIC = Buffer.from('BWFS', 'latin1')
 const VERSION = 1
 const KINDS: readonly FeatureKind[] = ['count', 'sum', 'distinct', 'min', 'max', 'first_seen', 'last_seen']
 
 export class MemoryFeatureStore implements FeatureStore {
-  /** spec id → key → state. */
-  private features = new Map<string, KeysOfSpec>()
-  /** Every state, in eviction order (oldest first). */
-  private order = new Set<KeyState>()
+  /** key → the first of the states under that key (the others follow through `sameKey`). */
+  private keys = new Map<string, StoredKey>()
+  /** Both ends of the eviction order (`newer` links lead from the oldest to the youngest). */
+  private oldest: StoredKey | null = null
+  private youngest: StoredKey | null = null
+  private count = 0
   private readonly maxKeys: number
   /** Ticks once per batch (and per replayed update); last_seen uses it to tell batches apart. */
   private stamp = 0
@@ -137,7 +141,7 @@ export class MemoryFeatureStore implements FeatureStore {
     for (let i = 0; i < count; i++) {
       const op = ops[i]!
       let state = touched[i]
-      if (state === undefined) state = this.features.get(op.spec.id)?.get(op.key)
+      if (state === undefined) state = this.find(op.spec.id, op.key)
       else touched[i] = undefined
       values[i] = state === undefined ? emptyValue(op.spec.kind) : read(state, op.spec.kind, time, stamp)
     }
@@ -154,7 +158,7 @@ export class MemoryFeatureStore implements FeatureStore {
   }
 
   size(): number {
-    return this.order.size
+    return this.count
   }
 
   /** Keys evicted by the key cap since the store was created (a metric). */
@@ -164,11 +168,13 @@ export class MemoryFeatureStore implements FeatureStore {
 
   expire(now: number): number {
     let gone = 0
-    for (const state of this.order) {
+    for (let state = this.oldest as KeyState | null; state !== null; ) {
+      const next = state.newer as KeyState | null
       if (isIdle(state, now)) {
         this.forget(state)
         gone++
       }
+      state = next
     }
     return gone
   }
@@ -183,12 +189,14 @@ export class MemoryFeatureStore implements FeatureStore {
    */
   expireWindows(now: number): number {
     let gone = 0
-    for (const state of this.order) {
+    for (let state = this.oldest as KeyState | null; state !== null; ) {
+      const next = state.newer as KeyState | null
       const kind = state.spec.kind
       if (kind !== 'first_seen' && kind !== 'last_seen' && isIdle(state, now)) {
         this.forget(state)
         gone++
       }
+      state = next
     }
     return gone
   }
@@ -209,8 +217,13 @@ export class MemoryFeatureStore implements FeatureStore {
     if (kind === 'sum' || kind === 'min' || kind === 'max') {
       if (typeof value !== 'number' || !Number.isFinite(value)) return undefined
     } else if (kind === 'distinct' && value === undefined) return undefined
-    const state = this.features.get(spec.id)?.get(key)
-    if (state === undefined) return this.insert(createState(spec, key, time, value, stamp))
+    const first = this.keys.get(key)
+    let found = first
+    while (found !== undefined && found.spec.id !== spec.id) found = found.sameKey ?? undefined
+    // A new state shares the key string of those already under it (one copy kept, not one per spec).
+    if (found === undefined)
+      return this.insert(createState(spec, first?.key ?? key, time, value, stamp), first)
+    const state = found as KeyState
     switch (kind) {
       case 'count':
       case 'sum':
@@ -232,54 +245,91 @@ export class MemoryFeatureStore implements FeatureStore {
     return state
   }
 
-  /** Adds a new key at the young end, first making room under the cap. */
-  private insert(state: KeyState): KeyState {
-    if (this.order.size >= this.maxKeys) this.evictDownTo(this.maxKeys - 1)
-    let keys = this.features.get(state.spec.id)
-    if (keys === undefined) {
-      keys = new Map()
-      this.features.set(state.spec.id, keys)
+  /** The state of spec `id` under `key`, if any. */
+  private find(id: string, key: string): KeyState | undefined {
+    let state = this.keys.get(key)
+    while (state !== undefined && state.spec.id !== id) state = state.sameKey ?? undefined
+    return state as KeyState | undefined
+  }
+
+  /** Adds a new key (`first`: the first state under its key string) at the young end, first making room under the cap. */
+  private insert(state: KeyState, first: StoredKey | undefined): KeyState {
+    if (this.count >= this.maxKeys) {
+      this.evictDownTo(this.maxKeys - 1)
+      first = this.keys.get(state.key)
     }
-    keys.set(state.key, state)
-    this.order.add(state)
+    if (first === undefined) {
+      this.keys.set(state.key, state)
+    } else {
+      // Second in the chain: the Map entry stays as it is.
+      state.sameKey = first.sameKey
+      first.sameKey = state
+    }
+    this.join(state)
+    this.count++
     return state
   }
 
-  private forget(state: KeyState): void {
-    this.order.delete(state)
-    const keys = this.features.get(state.spec.id)
-    if (keys === undefined) return
-    keys.delete(state.key)
-    if (keys.size === 0) this.features.delete(state.spec.id)
+  /** Links a state in at the young end of the eviction order. */
+  private join(state: StoredKey): void {
+    state.older = this.youngest
+    state.newer = null
+    if (this.youngest === null) this.oldest = state
+    else this.youngest.newer = state
+    this.youngest = state
+  }
+
+  /** Unlinks a state from the eviction order. */
+  private leave(state: StoredKey): void {
+    const { older, newer } = state
+    if (older === null) this.oldest = newer
+    else older.newer = newer
+    if (newer === null) this.youngest = older
+    else newer.older = older
+    state.older = null
+    state.newer = null
+  }
+
+  private forget(state: StoredKey): void {
+    this.leave(state)
+    this.count--
+    const first = this.keys.get(state.key)!
+    if (first === state) {
+      if (state.sameKey === null) this.keys.delete(state.key)
+      else this.keys.set(state.key, state.sameKey)
+    } else {
+      let before = first
+      while (before.sameKey !== state) before = before.sameKey!
+      before.sameKey = state.sameKey
+    }
+    state.sameKey = null
   }
 
   /** CLOCK: from the oldest, give recently updated keys a second chance, evict the others. */
   private evictDownTo(limit: number): void {
-    const order = this.order
-    while (order.size > limit) {
-      // The iterator also visits states moved behind it, so a lap of all-recent keys ends.
-      for (const state of order) {
-        if (state.recent) {
-          state.recent = false
-          order.delete(state)
-          order.add(state)
-        } else {
-          this.forget(state)
-          this.evictedKeys++
-          break
-        }
+    // A lap of all-recent keys ends: each moved key's flag is cleared.
+    while (this.count > limit) {
+      const state = this.oldest!
+      if (state.recent) {
+        state.recent = false
+        this.leave(state)
+        this.join(state)
+      } else {
+        this.forget(state)
+        this.evictedKeys++
       }
     }
   }
 
   /** The whole state, compact binary (format in the module comment). */
   snapshot(): Buffer {
-    const out = new ByteWriter(64 + this.order.size * 40)
+    const out = new ByteWriter(64 + this.count * 40)
     out.bytes(MAGIC)
     out.u8(VERSION)
-    out.varint(this.order.size)
+    out.varint(this.count)
     const specRefs = new Map<string, number>()
-    for (const state of this.order) {
+    for (let s = this.oldest; s !== null; s = s.newer) {
+      const state = s as KeyState
       const spec = state.spec
       const ref = specRefs.get(spec.id)
       if (ref === undefined) {
@@ -307,24 +357,25 @@ export class MemoryFeatureStore implements FeatureStore {
     if (version !== VERSION) corrupt(`unsupported version ${version}`)
     const count = input.varint()
     const specs: FeatureSpec[] = []
-    const features = new Map<string, KeysOfSpec>()
-    const order = new Set<KeyState>()
+    // Built aside and taken over whole, so that a corrupt snapshot leaves this store as it was.
+    const restored = new MemoryFeatureStore({ maxKeys: Number.MAX_SAFE_INTEGER })
     for (let i = 0; i < count; i++) {
       const ref = input.varint()
       let spec = specs[ref - 1]
       if (ref === 0) {
         spec = readSpec(input)
         specs.push(spec)
-        features.set(spec.id, new Map())
       } else if (spec === undefined) corrupt(`spec reference ${ref}`)
       const key = input.string()
       const state = readState(input, spec, key, input.u8() === 1, this.stamp)
-      features.get(spec.id)!.set(key, state)
-      order.add(state)
+      if (restored.find(spec.id, key) !== undefined) corrupt(`a key of '${spec.id}' twice`)
+      restored.insert(state, restored.keys.get(key))
     }
     if (!input.done) corrupt('trailing bytes')
-    this.features = features
-    this.order = order
+    this.keys = restored.keys
+    this.oldest = restored.oldest
+    this.youngest = restored.youngest
+    this.count = restored.count
     this.evictDownTo(this.maxKeys)
   }
 

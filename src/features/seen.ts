@@ -11,20 +11,15 @@
  */
 
 import type { ByteReader, ByteWriter } from './snapshot.ts'
+import { StoredKey } from './state.ts'
 import type { FeatureSpec } from './types.ts'
 
-export class FirstSeenState {
-  readonly spec: FeatureSpec
-  readonly key: string
-  /** Updated since the key last joined the young end of the store's eviction order (store-kept). */
-  recent: boolean
+export class FirstSeenState extends StoredKey {
   first: number
   last: number
 
   constructor(spec: FeatureSpec, key: string, recent: boolean, first: number, last: number) {
-    this.spec = spec
-    this.key = key
-    this.recent = recent
+    super(spec, key, recent)
     this.first = first
     this.last = last
   }
@@ -35,11 +30,7 @@ export function firstSeenAdd(state: FirstSeenState, time: number): void {
   if (time > state.last) state.last = time
 }
 
-export class LastSeenState {
-  readonly spec: FeatureSpec
-  readonly key: string
-  /** Updated since the key last joined the young end of the store's eviction order (store-kept). */
-  recent: boolean
+export class LastSeenState extends StoredKey {
   /** Latest update time. */
   last: number
   /** `last` as it was before the batch `stamp` updated it; NaN when there was none. */
@@ -47,9 +38,7 @@ export class LastSeenState {
   stamp: number
 
   constructor(spec: FeatureSpec, key: string, recent: boolean, last: number, before: number, stamp: number) {
-    this.spec = spec
-    this.key = key
-    this.recent = recent
+    super(spec, key, recent)
     this.last = last
     this.before = before
     this.stamp = stamp

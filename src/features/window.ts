@@ -12,6 +12,7 @@
  */
 
 import type { ByteReader, ByteWriter } from './snapshot.ts'
+import { StoredKey } from './state.ts'
 import type { FeatureSpec } from './types.ts'
 
 export const MAX_BUCKETS = 60
@@ -127,18 +128,12 @@ export function readBuckets(
   return result
 }
 
-/** One key's window: its spec, its place in the store's eviction order and its buckets. */
-export class WindowState {
-  readonly spec: FeatureSpec
-  readonly key: string
-  /** Updated since the key last joined the young end of the store's eviction order (store-kept). */
-  recent: boolean
+/** One key's window: its spec, its place in the store (state.ts) and its buckets. */
+export class WindowState extends StoredKey {
   readonly buckets: number[]
 
   constructor(spec: FeatureSpec, key: string, recent: boolean, buckets: number[]) {
-    this.spec = spec
-    this.key = key
-    this.recent = recent
+    super(spec, key, recent)
     this.buckets = buckets
   }
 }

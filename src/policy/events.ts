@@ -5,6 +5,7 @@
  * (see unionType).
  */
 
+import { newId } from '../core/ids.ts'
 import {
   formatType,
   type ListType,
@@ -17,6 +18,7 @@ import {
   type Type,
   typeEquals,
 } from '../lang/types.ts'
+import { generateUndeclared } from './field-steps.ts'
 import {
   type FieldDecl,
   type FieldProblem,
@@ -38,6 +40,8 @@ export interface EventTypePlan {
   readonly pii: readonly string[]
   /** The validator of `fields`, compiled once. */
   readonly convert: FieldsConverter
+  /** The body's own field names that the type does not declare, in Object.keys order. */
+  readonly undeclared: (body: Record<string, unknown>) => string[]
 }
 
 /** A validated event: what rules see as `event`. */
@@ -71,6 +75,7 @@ export function eventTypePlan(
     type: objectType(name, new Map([...fields].map(([k, f]) => [k, f.type]))),
     pii: piiPaths(fields),
     convert: fieldsConverterOf(fields),
+    undeclared: generateUndeclared([...fields.keys()]),
   }
 }
 
@@ -142,14 +147,15 @@ export type ValidationResult =
   | { readonly ok: false; readonly problems: FieldProblem[] }
 
 /**
- * Validates an incoming event against its type. `now` fills a missing `time`; `newId` a missing
- * `id`. Undeclared top-level fields are dropped (and reported back), never stored.
+ * Validates an incoming event against its type. `now` fills a missing `time`; `makeId` a missing
+ * `id` (by default a new id made at `now`: no closure per event for the usual case).
+ * Undeclared top-level fields are dropped (and reported back), never stored.
  */
 export function validateEvent(
   plans: ReadonlyMap<string, EventTypePlan>,
   raw: unknown,
   now: number,
-  newId: () => string,
+  makeId?: () => string,
 ): ValidationResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     return { ok: false, problems: [{ path: '', message: 'an event must be a JSON object' }] }
@@ -174,16 +180,9 @@ export function validateEvent(
   const problems: FieldProblem[] = []
   const event = plan.convert(body, problems, '')
   if (problems.length) return { ok: false, problems }
-  if (event.id === undefined) event.id = newId()
+  if (event.id === undefined) event.id = makeId === undefined ? newId(now) : makeId()
   if (event.time === undefined) event.time = toTimestamp(now)
-  return { ok: true, event: event as ValidEvent, dropped: undeclared(body, plan.fields) }
-}
-
-/** The body's own field names that the type does not declare, in Object.keys order. */
-function undeclared(body: Record<string, unknown>, fields: ReadonlyMap<string, FieldSpec>): string[] {
-  const out: string[] = []
-  for (const k in body) if (Object.hasOwn(body, k) && !fields.has(k)) out.push(k)
-  return out
+  return { ok: true, event: event as ValidEvent, dropped: plan.undeclared(body) }
 }
 
 /** The event types a rule or feature names, or all of them when none are named. */

@@ -11,6 +11,7 @@ import { OPAQUE_TYPES } from '../lang/env.ts'
 import { daysInMonth, parseDuration, parseTimestamp } from '../lang/runtime/time.ts'
 import { CelError, Timestamp } from '../lang/runtime/values.ts'
 import { listOf, mapOf, objectType, T, type Type } from '../lang/types.ts'
+import { type FieldStep, generateFieldsConverter } from './field-steps.ts'
 
 export type Scalar = 'string' | 'int' | 'double' | 'bool' | 'timestamp' | 'duration' | 'ip' | 'dyn'
 
@@ -313,96 +314,34 @@ function compileConverter(spec: FieldSpec): Converter {
 /** Field names an ordinary object inherits (constructor, toString, __proto__, …). */
 const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype))
 
-interface CompiledField {
-  readonly name: string
-  readonly required: boolean
-  readonly convert: Converter
-  /** Object.prototype has a member of this name: read it only as an own property. */
-  readonly inherited: boolean
-  /**
-   * A check done in the loop, without calling `convert`, for the scalars whose valid values pass
-   * through unchanged (CHECK_*); a value failing it still goes to `convert`, which reports it.
-   */
-  readonly check: number
-  readonly maxLength: number
-  readonly allowed: readonly string[] | undefined
-  readonly minimum: number
-  readonly maximum: number
-}
-
-const CHECK_NONE = 0
-const CHECK_STRING = 1
-const CHECK_INT = 2
-const CHECK_DOUBLE = 3
-const CHECK_BOOL = 4
-
-function checkOf(spec: FieldSpec): number {
+/** What the generated validator checks inline for a field of this kind (src/policy/field-steps.ts). */
+function inlineOf(spec: FieldSpec): FieldStep['inline'] {
   switch (spec.kind) {
     case 'string':
-      return CHECK_STRING
     case 'int':
-      return CHECK_INT
     case 'double':
-      return CHECK_DOUBLE
     case 'bool':
-      return CHECK_BOOL
+    case 'object':
+      return spec.kind
     default:
-      return CHECK_NONE
-  }
-}
-
-/** Whether `x` passes its field's converter unchanged (the converter's happy path, inline). */
-function passes(f: CompiledField, x: unknown): boolean {
-  switch (f.check) {
-    case CHECK_STRING:
-      return (
-        typeof x === 'string' && x.length <= f.maxLength && (f.allowed === undefined || f.allowed.includes(x))
-      )
-    case CHECK_INT:
-      return typeof x === 'number' && Number.isSafeInteger(x) && x >= f.minimum && x <= f.maximum
-    case CHECK_DOUBLE:
-      return typeof x === 'number' && Number.isFinite(x) && x >= f.minimum && x <= f.maximum
-    case CHECK_BOOL:
-      return typeof x === 'boolean'
-    default:
-      return false
+      return 'none'
   }
 }
 
 function compileFields(fields: ReadonlyMap<string, FieldSpec>): FieldsConverter {
-  const list: CompiledField[] = [...fields].map(([name, spec]) => ({
+  const steps: FieldStep[] = [...fields].map(([name, spec]) => ({
     name,
     required: spec.required,
-    convert: converterOf(spec),
     inherited: INHERITED.has(name),
-    check: checkOf(spec),
-    maxLength: spec.maxLength ?? Number.POSITIVE_INFINITY,
+    inline: inlineOf(spec),
+    maxLength: spec.maxLength,
     allowed: spec.enum,
-    minimum: spec.minimum ?? Number.NEGATIVE_INFINITY,
-    maximum: spec.maximum ?? Number.POSITIVE_INFINITY,
+    minimum: spec.minimum,
+    maximum: spec.maximum,
+    convert: converterOf(spec),
+    fields: spec.kind === 'object' ? fieldsConverterOf(spec.fields!) : undefined,
   }))
-  const n = list.length
-  return (v, problems, path) => {
-    const out: Record<string, unknown> = {}
-    // Own properties only: a plain object's other inherited names are Object.prototype's.
-    const plain = Object.getPrototypeOf(v) === Object.prototype
-    for (let i = 0; i < n; i++) {
-      const f = list[i]!
-      const name = f.name
-      const x = (plain && !f.inherited) || Object.hasOwn(v, name) ? v[name] : undefined
-      if (x === undefined || x === null) {
-        if (f.required) problems.push({ path: pathOf(path, name), message: 'is required' })
-        continue
-      }
-      if (f.check !== CHECK_NONE && passes(f, x)) {
-        out[name] = x
-        continue
-      }
-      const converted = f.convert(x, problems, path, name)
-      if (converted !== undefined) out[name] = converted
-    }
-    return out
-  }
+  return generateFieldsConverter(steps, pathOf)
 }
 
 /** Records a problem; returns undefined so callers can `return problem(…)`. */
@@ -494,7 +433,22 @@ export function utcTimestamp(s: string): Timestamp | undefined {
     if (fraction < 0) return undefined
     nanos = fraction * NANO_SCALE[length - 21]!
   }
-  return new Timestamp(Date.UTC(year, month - 1, day, hour, minute, second) / 1000, nanos)
+  const days = daysFromCivil(year, month, day)
+  return new Timestamp(days * 86_400 + hour * 3_600 + minute * 60 + second, nanos)
+}
+
+/**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar (year ≥ 1000 here), by
+ * arithmetic — what Date.UTC computes, without its call: years are counted from March so the
+ * leap day ends a year, and 400-year eras have 146,097 days.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yearOfEra = y - era * 400
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear
+  return era * 146_097 + dayOfEra - 719_468
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>

@@ -118,6 +118,22 @@ export class ReviewStore {
     applyReviewSchema(this.db)
   }
 
+  /** Prepared statements by SQL text: preparing is most of a small write's cost (see sql()). */
+  private readonly statements = new Map<string, Database.Statement>()
+
+  /**
+   * The statement for `text`, prepared on first use. The texts are fixed or built from a closed
+   * set of column names, so the cache stays small.
+   */
+  private sql(text: string): Database.Statement {
+    let s = this.statements.get(text)
+    if (s === undefined) {
+      s = this.db.prepare(text)
+      this.statements.set(text, s)
+    }
+    return s
+  }
+
   /** Runs `fn` in one immediate transaction: all of it is durable when this returns, or none. */
   tx<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate()
@@ -137,11 +153,11 @@ export class ReviewStore {
    * on the event loop cost the server several milliseconds per burst of opened cases.
    */
   private txUnsynced(body: () => void): void {
-    this.db.pragma('synchronous = NORMAL')
+    this.sql('PRAGMA synchronous = NORMAL').run()
     try {
       this.tx(body)
     } finally {
-      this.db.pragma('synchronous = FULL')
+      this.sql('PRAGMA synchronous = FULL').run()
     }
   }
 
@@ -161,54 +177,57 @@ export class ReviewStore {
   }
 
   insert(c: CaseRow, log: CaseLogEntry): void {
-    this.db
-      .prepare(
-        `INSERT INTO review_cases (id, kind, queue, status, priority, entity_type, entity_id, rule, area,
+    this.sql(
+      `INSERT INTO review_cases (id, kind, queue, status, priority, entity_type, entity_id, rule, area,
            opened_at, due_at, origin_case, excluded_reviewer, appealed_decision, statement)
          VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        c.id,
-        c.kind,
-        c.queue,
-        c.priority,
-        c.entity.type,
-        c.entity.id,
-        c.rule ?? null,
-        c.area ?? null,
-        c.openedAt,
-        c.dueAt,
-        c.originCase ?? null,
-        c.excludedReviewer ?? null,
-        c.appealedDecision ?? null,
-        c.statement ?? null,
-      )
+    ).run(
+      c.id,
+      c.kind,
+      c.queue,
+      c.priority,
+      c.entity.type,
+      c.entity.id,
+      c.rule ?? null,
+      c.area ?? null,
+      c.openedAt,
+      c.dueAt,
+      c.originCase ?? null,
+      c.excludedReviewer ?? null,
+      c.appealedDecision ?? null,
+      c.statement ?? null,
+    )
     this.log(c.id, log)
   }
 
   get(id: string): CaseRow | undefined {
-    const r = this.db.prepare('SELECT * FROM review_cases WHERE id = ?').get(id)
+    const r = this.sql('SELECT * FROM review_cases WHERE id = ?').get(id)
     return r ? fromRow(r as Record<string, unknown>) : undefined
   }
 
   update(id: string, change: CaseChange): void {
     const cols = Object.keys(change)
     if (cols.length === 0) return
-    this.db
-      .prepare(`UPDATE review_cases SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`)
-      .run(...cols.map((c) => change[c as keyof CaseChange] ?? null), id)
+    this.sql(`UPDATE review_cases SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(
+      ...cols.map((c) => change[c as keyof CaseChange] ?? null),
+      id,
+    )
   }
 
   log(caseId: string, e: CaseLogEntry): void {
-    this.db
-      .prepare('INSERT INTO review_case_log (case_id, time, actor, action, detail) VALUES (?, ?, ?, ?, ?)')
-      .run(caseId, e.time, e.actor, e.action, e.detail ? JSON.stringify(e.detail) : null)
+    this.sql('INSERT INTO review_case_log (case_id, time, actor, action, detail) VALUES (?, ?, ?, ?, ?)').run(
+      caseId,
+      e.time,
+      e.actor,
+      e.action,
+      e.detail ? JSON.stringify(e.detail) : null,
+    )
   }
 
   history(caseId: string): CaseLogEntry[] {
-    const rows = this.db
-      .prepare('SELECT time, actor, action, detail FROM review_case_log WHERE case_id = ? ORDER BY id')
-      .all(caseId) as { time: number; actor: string; action: string; detail: string | null }[]
+    const rows = this.sql(
+      'SELECT time, actor, action, detail FROM review_case_log WHERE case_id = ? ORDER BY id',
+    ).all(caseId) as { time: number; actor: string; action: string; detail: string | null }[]
     return rows.map((r) => ({
       time: r.time,
       actor: r.actor,
@@ -219,20 +238,16 @@ export class ReviewStore {
 
   /** Links a decision to a case; false when it was linked already. */
   link(caseId: string, decisionId: string, rule: string | undefined, now: number): boolean {
-    const r = this.db
-      .prepare(
-        'INSERT OR IGNORE INTO review_case_decisions (case_id, decision_id, rule, added_at) VALUES (?, ?, ?, ?)',
-      )
-      .run(caseId, decisionId, rule ?? null, now)
+    const r = this.sql(
+      'INSERT OR IGNORE INTO review_case_decisions (case_id, decision_id, rule, added_at) VALUES (?, ?, ?, ?)',
+    ).run(caseId, decisionId, rule ?? null, now)
     return r.changes > 0
   }
 
   decisions(caseId: string): { decisionId: string; rule?: string; addedAt: number }[] {
-    const rows = this.db
-      .prepare(
-        'SELECT decision_id, rule, added_at FROM review_case_decisions WHERE case_id = ? ORDER BY added_at, decision_id',
-      )
-      .all(caseId) as { decision_id: string; rule: string | null; added_at: number }[]
+    const rows = this.sql(
+      'SELECT decision_id, rule, added_at FROM review_case_decisions WHERE case_id = ? ORDER BY added_at, decision_id',
+    ).all(caseId) as { decision_id: string; rule: string | null; added_at: number }[]
     return rows.map((r) => ({
       decisionId: r.decision_id,
       ...(r.rule !== null ? { rule: r.rule } : {}),
@@ -242,24 +257,20 @@ export class ReviewStore {
 
   /** The case of a kind that links this decision for this entity, if any. */
   caseForDecision(kind: CaseKind, decisionId: string, entity: EntityRef): CaseRow | undefined {
-    const r = this.db
-      .prepare(
-        `SELECT c.* FROM review_case_decisions d JOIN review_cases c ON c.id = d.case_id
+    const r = this.sql(
+      `SELECT c.* FROM review_case_decisions d JOIN review_cases c ON c.id = d.case_id
          WHERE d.decision_id = ? AND c.kind = ? AND c.entity_type = ? AND c.entity_id = ?
          ORDER BY c.opened_at LIMIT 1`,
-      )
-      .get(decisionId, kind, entity.type, entity.id)
+    ).get(decisionId, kind, entity.type, entity.id)
     return r ? fromRow(r as Record<string, unknown>) : undefined
   }
 
   /** The open case of a kind for an entity in a queue, if any (the oldest). */
   openCaseOf(kind: CaseKind, entity: EntityRef, queue: string): CaseRow | undefined {
-    const r = this.db
-      .prepare(
-        `SELECT * FROM review_cases WHERE entity_type = ? AND entity_id = ? AND status = 'open'
+    const r = this.sql(
+      `SELECT * FROM review_cases WHERE entity_type = ? AND entity_id = ? AND status = 'open'
          AND kind = ? AND queue = ? ORDER BY opened_at LIMIT 1`,
-      )
-      .get(entity.type, entity.id, kind, queue)
+    ).get(entity.type, entity.id, kind, queue)
     return r ? fromRow(r as Record<string, unknown>) : undefined
   }
 
@@ -275,42 +286,35 @@ export class ReviewStore {
     if (f.status !== undefined) add('status = ?', f.status)
     if (f.kind !== undefined) add('kind = ?', f.kind)
     if (f.entity !== undefined) add('entity_type = ? AND entity_id = ?', f.entity.type, f.entity.id)
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM review_cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const rows = this.sql(
+      `SELECT * FROM review_cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY status = 'closed', CASE WHEN status = 'open' THEN -priority ELSE -decided_at END, opened_at, id
          LIMIT ?`,
-      )
-      .all(...args, f.limit) as Record<string, unknown>[]
+    ).all(...args, f.limit) as Record<string, unknown>[]
     return rows.map(fromRow)
   }
 
   /** The open case of a queue `reviewer` could claim now: highest priority, then oldest. */
   nextClaimable(queue: string, reviewer: string, now: number): CaseRow | undefined {
-    const r = this.db
-      .prepare(
-        `SELECT * FROM review_cases WHERE queue = ? AND status = 'open'
+    const r = this.sql(
+      `SELECT * FROM review_cases WHERE queue = ? AND status = 'open'
            AND (claimed_by IS NULL OR claim_expires_at <= ?)
            AND (excluded_reviewer IS NULL OR excluded_reviewer != ?)
          ORDER BY priority DESC, opened_at, id LIMIT 1`,
-      )
-      .get(queue, now, reviewer)
+    ).get(queue, now, reviewer)
     return r ? fromRow(r as Record<string, unknown>) : undefined
   }
 
   /** Cases whose verdict's effects are not all done (a crash came between). */
   pendingEffects(): CaseRow[] {
     return (
-      this.db.prepare('SELECT * FROM review_cases WHERE effects_pending = 1').all() as Record<
-        string,
-        unknown
-      >[]
+      this.sql('SELECT * FROM review_cases WHERE effects_pending = 1').all() as Record<string, unknown>[]
     ).map(fromRow)
   }
 
   /** The QA check of a case, if one was opened. */
   qaOf(caseId: string): CaseRow | undefined {
-    const r = this.db.prepare("SELECT * FROM review_cases WHERE origin_case = ? AND kind = 'qa'").get(caseId)
+    const r = this.sql("SELECT * FROM review_cases WHERE origin_case = ? AND kind = 'qa'").get(caseId)
     return r ? fromRow(r as Record<string, unknown>) : undefined
   }
 

@@ -10,6 +10,7 @@ import { formatMessage } from '../core/errors.ts'
 import type { BulwarkNode } from '../service/node.ts'
 import { registerAuth } from './auth.ts'
 import { errorBody, registerErrorHandling } from './errors.ts'
+import { registerJsonBody } from './json-body.ts'
 import { registerActions } from './routes/actions.ts'
 import { registerAppeals } from './routes/appeals.ts'
 import { registerBacktests } from './routes/backtests.ts'
@@ -45,16 +46,16 @@ export async function buildApp(node: BulwarkNode, options: AppOptions): Promise<
   app.addHook('preClose', async () => {
     closing = true
   })
-  app.addHook('onRequest', async (_req, reply) => {
-    if (closing)
-      return reply
-        .status(503)
-        .send(
-          errorBody('UNAVAILABLE', formatMessage('UNAVAILABLE', { detail: 'the server is shutting down' })),
-        )
+  // A callback hook, not an async one: no promise per request. After a reply, `done` is not called.
+  app.addHook('onRequest', (_req, reply, done) => {
+    if (!closing) return done()
+    reply
+      .status(503)
+      .send(errorBody('UNAVAILABLE', formatMessage('UNAVAILABLE', { detail: 'the server is shutting down' })))
   })
   // Only JSON (and, for policy uploads, tarballs): a text/plain body is refused with 415.
   app.removeContentTypeParser('text/plain')
+  registerJsonBody(app)
   registerErrorHandling(app)
   await app.register(swagger, {
     openapi: {

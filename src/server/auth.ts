@@ -11,15 +11,18 @@ const OPEN = /^\/(healthz|readyz|docs)(\/|$|\?)/
 
 export function registerAuth(app: FastifyInstance, apiKey: string): void {
   const expected = Buffer.from(apiKey, 'utf8')
-  app.addHook('onRequest', async (req, reply) => {
-    if (OPEN.test(req.url)) return
+  // A callback hook, not an async one: no promise per request. After a reply, `done` is not called.
+  app.addHook('onRequest', (req, reply, done) => {
+    if (OPEN.test(req.url)) return done()
     const header = req.headers.authorization ?? ''
     const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '', 'utf8')
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       reply.header('www-authenticate', 'Bearer')
-      return reply
+      reply
         .status(401)
         .send(errorBody('UNAUTHORIZED', 'missing or wrong API key (Authorization: Bearer <key>)'))
+      return
     }
+    done()
   })
 }

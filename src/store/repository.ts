@@ -45,6 +45,8 @@ export interface DecisionRecord {
   readonly event: Readonly<Record<string, unknown>>
   /** The decision, with the feature values it used (`decision.features`). */
   readonly decision: Decision
+  /** `JSON.stringify(decision)` when the caller has it already (then not stringified again). */
+  readonly decisionJson?: string
   readonly featureUpdates: readonly FeatureUpdate[]
   readonly labelOps: readonly LabelOp[]
   readonly entities: readonly EntityRef[]

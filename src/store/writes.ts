@@ -1,8 +1,9 @@
 /**
  * The writes a repository applies to SQLite, as entries (what SqliteWriter applies) and as
  * journal lines (what the journal holds). On disk, record() builds the line straight from the
- * record (its JSON stringified once); the ingest worker and recovery parse lines back into
- * entries. In memory, entries are built and applied directly.
+ * record (its JSON stringified once; the decision's text comes with the record when the engine
+ * has it, as it reuses the same text for the HTTP reply); the ingest worker and recovery parse
+ * lines back into entries. In memory, entries are built and applied directly.
  *
  * Journal lines are JSON arrays led by the seq and the kind; a decision line splices in the JSON
  * the database stores, so nothing is stringified twice, led by the lengths (UTF-16 code units) of
@@ -107,7 +108,7 @@ export function decisionEntry(r: DecisionRecord, seq: number): DecisionEntry {
     seq,
     meta: decisionMeta(r),
     event: JSON.stringify(r.event),
-    decision: JSON.stringify(r.decision),
+    decision: r.decisionJson ?? JSON.stringify(r.decision),
     updates: r.featureUpdates.length > 0 ? JSON.stringify(r.featureUpdates) : null,
   }
 }
@@ -119,7 +120,7 @@ export function decisionLine(r: DecisionRecord, seq: number): string {
     seq,
     JSON.stringify(decisionMeta(r)),
     JSON.stringify(r.event),
-    JSON.stringify(r.decision),
+    r.decisionJson ?? JSON.stringify(r.decision),
     updates,
   )
 }

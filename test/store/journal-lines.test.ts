@@ -1,7 +1,8 @@
 /**
  * Journal line format: decision lines led by the lengths of their parts are read back by slicing
  * (the exact stored text, multi-byte characters included), lines of the earlier format are still
- * read, and lines whose lengths do not fit are refused with STORAGE_JOURNAL and their place.
+ * read, and lines whose lengths do not fit are refused with STORAGE_JOURNAL and their place. A
+ * decision already stringified by the caller (`decisionJson`) is spliced in as it is.
  */
 
 import { describe, expect, it } from 'vitest'
@@ -46,6 +47,16 @@ describe('decision journal lines', () => {
     const back = parseJournalLine(decisionLine(noUpdates, 10), 'x')
     expect(back).toEqual(decisionEntry(noUpdates, 10))
     expect(back.kind === 'decision' && back.updates).toBeNull()
+  })
+
+  it('splice in the decision text the caller stringified already, unchanged', () => {
+    const decisionJson = JSON.stringify(tricky.decision)
+    const given = { ...tricky, decisionJson }
+    expect(decisionLine(given, 9)).toBe(decisionLine(tricky, 9))
+    expect(decisionEntry(given, 9)).toEqual(decisionEntry(tricky, 9))
+    // The text is taken as it is, not stringified again from the object.
+    const back = parseJournalLine(decisionLine({ ...tricky, decisionJson: '{"marker":1}' }, 9), 'x')
+    expect(back.kind === 'decision' && back.decision).toBe('{"marker":1}')
   })
 
   it('of the earlier format (no lengths) are still read', () => {

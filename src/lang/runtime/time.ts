@@ -127,12 +127,22 @@ export function parseTimestamp(text: string): Timestamp {
 
 const p2 = (n: number): string => (n < 10 ? `0${n}` : String(n))
 
+/** The fraction of a whole number of milliseconds, trailing zeros dropped: '', '.5', '.968'. */
+const MILLIS_FRACTIONS: readonly string[] = Array.from({ length: 1000 }, (_, ms) =>
+  ms === 0 ? '' : `.${String(ms).padStart(3, '0').replace(/0+$/, '')}`,
+)
+
 /** RFC 3339 in UTC with as many fractional digits as needed (none when whole). */
 export function formatTimestamp(t: Timestamp): string {
   const days = Math.floor(t.seconds / 86400)
   const secs = t.seconds - days * 86400
   const { year, month, day } = civilFromDays(days)
-  const frac = t.nanos ? `.${String(t.nanos).padStart(9, '0').replace(/0+$/, '')}` : ''
+  const nanos = t.nanos
+  // Most timestamps (event times, Date-based values) are whole milliseconds: a table lookup.
+  const frac =
+    nanos >= 0 && nanos % 1_000_000 === 0
+      ? MILLIS_FRACTIONS[nanos / 1_000_000]!
+      : `.${String(nanos).padStart(9, '0').replace(/0+$/, '')}`
   const hh = Math.floor(secs / 3600)
   const mm = Math.floor((secs % 3600) / 60)
   return `${String(year).padStart(4, '0')}-${p2(month)}-${p2(day)}T${p2(hh)}:${p2(mm)}:${p2(secs % 60)}${frac}Z`

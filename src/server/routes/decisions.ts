@@ -10,6 +10,8 @@ import { decisionSchema, errors, eventSchema } from '../schemas.ts'
 
 export const MAX_BATCH = 1000
 
+const JSON_UTF8 = 'application/json; charset=utf-8'
+
 export function registerDecisions(app: FastifyInstance, node: BulwarkNode): void {
   app.post(
     '/v1/decide',
@@ -23,8 +25,14 @@ export function registerDecisions(app: FastifyInstance, node: BulwarkNode): void
         response: { 200: decisionSchema, ...errors(400, 401, 413, 415, 503) },
       },
     },
-    async (req) => {
-      const { decision, duplicate } = await node.decide(req.body)
+    async (req, reply) => {
+      const { decision, duplicate, decisionJson } = await node.decide(req.body)
+      if (decisionJson !== undefined) {
+        // The text the journal recorded, in the order of the response schema: sent as it is
+        // instead of serialising the decision again (test/server/decide-reply.test.ts).
+        reply.header('content-type', JSON_UTF8)
+        return `${decisionJson.slice(0, -1)},"duplicate":false}`
+      }
       return { ...decision, duplicate }
     },
   )

@@ -1,0 +1,35 @@
+/**
+ * The JSON body parser. Fastify's default runs secure-json-parse on every body: JSON.parse plus
+ * two regular-expression scans of the whole text for `__proto__` and `constructor` keys. Here a
+ * body is handed to JSON.parse alone when its text cannot spell either key: it contains neither
+ * word and no `\u` escape (a JSON escape can spell them, e.g. `"\u005f_proto__"`). Any other body
+ * — suspicious, empty or malformed — goes to Fastify's default parser, so prototype poisoning is
+ * refused and every error (code, status, message) is exactly Fastify's, as before. Body limits
+ * are enforced before any parser runs.
+ */
+
+import type { FastifyInstance } from 'fastify'
+
+/** Whether JSON text could hold a `__proto__` or `constructor` key (then parsed with care). */
+export function mayPoison(text: string): boolean {
+  return text.includes('__proto__') || text.includes('constructor') || text.includes('\\u')
+}
+
+export function registerJsonBody(app: FastifyInstance): void {
+  const config = app.initialConfig
+  const careful = app.getDefaultJsonParser(
+    config.onProtoPoisoning ?? 'error',
+    config.onConstructorPoisoning ?? 'error',
+  )
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = body as string
+    if (text.length === 0 || mayPoison(text)) return careful(req, text, done)
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      return careful(req, text, done)
+    }
+    done(null, parsed)
+  })
+}
