@@ -132,36 +132,20 @@ function addRow(
       ? { destination: spec.destination, event: 'action', outcome: decision.outcome }
       : paramsOf(spec, raw)
   const id = newId(now)
-  out.rows.push(
-    lastError
-      ? {
-          id,
-          kind: spec.kind,
-          status,
-          entity,
-          rules: ruleIds,
-          cause,
-          params,
-          attempts: 0,
-          nextAttemptAt: now,
-          lastError,
-          createdAt: now,
-          updatedAt: now,
-        }
-      : {
-          id,
-          kind: spec.kind,
-          status,
-          entity,
-          rules: ruleIds,
-          cause,
-          params,
-          attempts: 0,
-          nextAttemptAt: now,
-          createdAt: now,
-          updatedAt: now,
-        },
-  )
+  out.rows.push({
+    id,
+    kind: spec.kind,
+    status,
+    entity,
+    rules: ruleIds,
+    cause,
+    params,
+    attempts: 0,
+    nextAttemptAt: now,
+    ...(lastError ? { lastError } : {}),
+    createdAt: now,
+    updatedAt: now,
+  })
 }
 
 export function makePlanner(ctx: PlannerContext): ActionPlanner {

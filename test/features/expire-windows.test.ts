@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest'
 import { seededRandom as rng } from '../../src/core/random.ts'
 import { MemoryFeatureStore } from '../../src/features/memory.ts'
-import type { FeatureOp, FeatureSpec } from '../../src/features/types.ts'
+import type { FeatureOp } from '../../src/features/types.ts'
+import { spec } from './spec.ts'
 
 const SECOND = 1000
 const MINUTE = 60 * SECOND
@@ -15,17 +16,6 @@ const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 const T0 = 1_700_000_000_000
 
-const spec = (
-  id: string,
-  kind: FeatureSpec['kind'],
-  windowMs: number,
-  retentionMs = windowMs,
-): FeatureSpec => ({
-  id,
-  kind,
-  windowMs,
-  retentionMs,
-})
 const SPECS = [
   spec('count_1m', 'count', MINUTE),
   spec('count_5s', 'count', 5 * SECOND),

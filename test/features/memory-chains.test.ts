@@ -9,22 +9,12 @@ import { describe, expect, it } from 'vitest'
 import { BulwarkError } from '../../src/core/errors.ts'
 import { MemoryFeatureStore } from '../../src/features/memory.ts'
 import type { FeatureOp, FeatureSpec } from '../../src/features/types.ts'
+import { spec } from './spec.ts'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const T0 = 1_700_000_000_000
 
-const spec = (
-  id: string,
-  kind: FeatureSpec['kind'],
-  windowMs: number,
-  retentionMs = windowMs,
-): FeatureSpec => ({
-  id,
-  kind,
-  windowMs,
-  retentionMs,
-})
 // Three specs with different windows, so that expiry removes them one at a time.
 const short = spec('views_10m#1', 'count', 10 * MINUTE)
 const middle = spec('views_1h#2', 'count', HOUR)

@@ -14,6 +14,7 @@ import { BulwarkError } from '../../src/core/errors.ts'
 import { seededRandom as rng } from '../../src/core/random.ts'
 import { MemoryFeatureStore } from '../../src/features/memory.ts'
 import type { FeatureBatch, FeatureOp, FeatureSpec, FeatureUpdate } from '../../src/features/types.ts'
+import { spec } from './spec.ts'
 
 const SECOND = 1000
 const MINUTE = 60 * SECOND
@@ -21,17 +22,6 @@ const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 const T0 = 1_700_000_000_000
 
-const spec = (
-  id: string,
-  kind: FeatureSpec['kind'],
-  windowMs: number,
-  retentionMs = windowMs,
-): FeatureSpec => ({
-  id,
-  kind,
-  windowMs,
-  retentionMs,
-})
 const logins = spec('logins_1h#1', 'count', HOUR)
 const amount = spec('amount_24h#2', 'sum', DAY)
 const smallest = spec('min_amount_1h#3', 'min', HOUR)

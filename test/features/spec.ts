@@ -1,0 +1,15 @@
+/** A feature spec for store tests: an id, a kind and a window (retention defaults to it). */
+
+import type { FeatureSpec } from '../../src/features/types.ts'
+
+export const spec = (
+  id: string,
+  kind: FeatureSpec['kind'],
+  windowMs: number,
+  retentionMs = windowMs,
+): FeatureSpec => ({
+  id,
+  kind,
+  windowMs,
+  retentionMs,
+})
