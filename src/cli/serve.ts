@@ -23,7 +23,7 @@ export const serveCommand: Command = {
   --port N      port (default $PORT, else 8080; 0 picks a free one)
   --host ADDR   address to listen on (default 127.0.0.1; 0.0.0.0 for all)
   --config FILE enforcement configuration (YAML or JSON): webhook destinations, outbox retry
-                timing, safety switches (docs/enforcement.md)
+                timing, safety switches, action retention (docs/enforcement.md)
   --log         log requests
 
   Environment:

@@ -19,19 +19,32 @@ const render = (labels: Labels, extra?: [string, string]) => {
   return parts.length ? `{${parts.join(',')}}` : ''
 }
 
+/** One series of a counter: a caller on a hot path may keep it and add to `value` directly. */
+export interface CounterSeries {
+  readonly labels: Labels
+  value: number
+}
+
 export class Counter {
   readonly name: string
   readonly help: string
-  private readonly values = new Map<string, { labels: Labels; value: number }>()
+  private readonly values = new Map<string, CounterSeries>()
   constructor(name: string, help: string) {
     this.name = name
     this.help = help
   }
   inc(labels: Labels = {}, by = 1): void {
+    this.series(labels).value += by
+  }
+  /** The series of `labels` (created at 0, and rendered from then on, on first use). */
+  series(labels: Labels): CounterSeries {
     const key = labelKey(labels)
-    const v = this.values.get(key)
-    if (v) v.value += by
-    else this.values.set(key, { labels, value: by })
+    let v = this.values.get(key)
+    if (v === undefined) {
+      v = { labels, value: 0 }
+      this.values.set(key, v)
+    }
+    return v
   }
   get(labels: Labels = {}): number {
     return this.values.get(labelKey(labels))?.value ?? 0

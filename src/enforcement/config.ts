@@ -8,11 +8,13 @@
  *     default: { url: https://platform.example/hooks/bulwark, secret: "…", timeout_ms: 5000 }
  *   outbox: { max_attempts: 8, base_delay_ms: 1000, max_delay_ms: 300000, poll_ms: 500 }
  *   safety: { kill_switch: false, dry_run: [list_add] }
+ *   retention: { actions: 30d }      # finished actions kept this long (retention.ts); `off`: forever
  */
 
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { BulwarkError } from '../core/errors.ts'
+import { type ActionRetention, readRetention } from './retention.ts'
 import { ACTION_KINDS, type ActionKind } from './types.ts'
 import type { Destination } from './webhook.ts'
 
@@ -39,6 +41,8 @@ export interface EnforcementConfig {
   readonly outbox: OutboxTiming
   /** Settings used until an operator changes them through the API (those are kept). */
   readonly safety: SafetySettings
+  /** How long finished actions are kept (retention.ts). */
+  readonly retention: ActionRetention
 }
 
 export const DEFAULT_OUTBOX: OutboxTiming = {
@@ -119,7 +123,12 @@ export function enforcementConfig(
     maxDelayMs: positive(o.max_delay_ms, `${where}: outbox.max_delay_ms`, DEFAULT_OUTBOX.maxDelayMs),
     pollMs: positive(o.poll_ms, `${where}: outbox.poll_ms`, DEFAULT_OUTBOX.pollMs),
   }
-  return { destinations, outbox, safety: readSafety(r.safety, `${where}: safety`) }
+  return {
+    destinations,
+    outbox,
+    safety: readSafety(r.safety, `${where}: safety`),
+    retention: readRetention(r.retention, `${where}: retention`),
+  }
 }
 
 /** Reads a config file (YAML or JSON) and the environment. */

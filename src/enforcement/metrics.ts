@@ -25,6 +25,12 @@ export class EnforcementMetrics {
       "Actions recorded as capped (a rule's daily cap reached), by rule.",
     ),
   )
+  readonly pruned = this.registry.add(
+    new Counter(
+      'bulwark_actions_pruned_total',
+      'Finished actions deleted by retention (enforcement config retention.actions).',
+    ),
+  )
   readonly guardAlerts = this.registry.add(
     new Counter(
       'bulwark_guard_alerts_total',

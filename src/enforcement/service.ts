@@ -2,8 +2,9 @@
  * Enforcement on a node: the planner the engine calls (actions recorded with the decision), the
  * outbox worker and its executors (signed webhooks, list entries, labels, strikes; `review` and
  * any other kind pluggable through registerExecutor), escalation ladders, reversals, the safety
- * switches (kill switch, dry run per kind, daily caps) and the rule anomaly guard. Everything
- * durable goes through the repository's journal; see docs/enforcement.md for the guarantees.
+ * switches (kill switch, dry run per kind, daily caps), the rule anomaly guard and the retention
+ * of finished actions (retention.ts). Everything durable goes through the repository's journal;
+ * see docs/enforcement.md for the guarantees.
  */
 
 import type { Clock } from '../core/clock.ts'
@@ -21,6 +22,7 @@ import { stepAt, strikesInForce } from './ladders.ts'
 import { EnforcementMetrics } from './metrics.ts'
 import { Outbox } from './outbox.ts'
 import { initialStatus, makePlanner, paramsOf } from './planner.ts'
+import { PRUNE_BATCHES_PER_RUN, pruneBounds } from './retention.ts'
 import type { ActionRecord, ActionSpec, ApplyCause, Executor } from './types.ts'
 import type { ActionRow, ActionUpdate, AuditRow, EnforcementWrite, EntityRef } from './types-store.ts'
 
@@ -55,6 +57,8 @@ export class Enforcement {
   /** Actions counted against each rule's cap in the current UTC day. */
   private capDay = -1
   private readonly capCounts = new Map<string, number>()
+  /** A retention run is under way (prune). */
+  private pruning = false
   /** Status changes waiting for this turn's write (updateSoon). */
   private pendingUpdates: { updates: ActionUpdate[]; done: Promise<void> } | undefined = undefined
 
@@ -134,6 +138,30 @@ export class Enforcement {
 
   async stop(): Promise<void> {
     await this.outbox.stop()
+  }
+
+  /**
+   * Retention (retention.ts): deletes finished actions past `retention.actions`, in batches, up
+   * to PRUNE_BATCHES_PER_RUN of them; the node's maintenance timer calls it. One run at a time.
+   * Resolves with how many went.
+   */
+  async prune(): Promise<number> {
+    const retentionMs = this.config.retention.actionsMs
+    if (retentionMs === undefined || this.pruning) return 0
+    this.pruning = true
+    let total = 0
+    try {
+      const bounds = pruneBounds(this.clock.now(), retentionMs, this.attachedEngine.pack)
+      for (let i = 0; i < PRUNE_BATCHES_PER_RUN; i++) {
+        const n = await this.repository.pruneActions(bounds)
+        total += n
+        if (n < bounds.limit) break
+      }
+    } finally {
+      this.pruning = false
+      if (total > 0) this.metrics.pruned.inc({}, total)
+    }
+    return total
   }
 
   /** Looks for due actions now (tests; after a replay). */

@@ -132,10 +132,15 @@ export class Engine {
     return this.current
   }
 
-  /** Swaps in a new pack; decisions in flight finish on the pack they started with. */
+  /**
+   * Swaps in a new pack; decisions in flight finish on the pack they started with. The old pack's
+   * models are released once its in-flight scorings drain (ModelStage.retire).
+   */
   usePack(pack: Pack): void {
+    const old = this.current
     this.lists.usePack(pack.lists, this.clock.now())
     this.current = pack
+    if (old.modelStage && old.modelStage !== pack.modelStage) void old.modelStage.retire(pack.modelStage)
   }
 
   /** Pseudonymised id of an entity as stored (entities whose path is PII are never stored raw). */
@@ -201,7 +206,7 @@ export class Engine {
     const started = this.begin(raw, receivedAt)
     const values = this.features.applySync!(started.prepared.batch)
     const { decision, labelOps } = this.conclude(started, values)
-    for (const op of labelOps) this.labels.apply(op)
+    for (let i = 0; i < labelOps.length; i++) this.labels.apply(labelOps[i]!)
     this.remember(decision.eventId, decision)
     return { decision, duplicate: false }
   }
@@ -326,8 +331,13 @@ export class Engine {
     // Allocated only for an enforced hit that sets a label (few decisions do).
     let labelOps: LabelOp[] | undefined
     let labelsSet: LabelSet[] | undefined
-    for (const rule of results.enforced) {
-      for (const l of rule.labels) {
+    // Indexed loops in the per-decision code: the heap profile showed for-of over these (mostly
+    // empty, shared frozen) arrays calling the array iterator's next(), a result object per step.
+    const enforced = results.enforced
+    for (let r = 0; r < enforced.length; r++) {
+      const rule = enforced[r]!
+      for (let i = 0; i < rule.labels.length; i++) {
+        const l = rule.labels[i]!
         const ref = entities.find((e) => e.type === l.entity)
         if (!ref) continue
         const expiresAt = l.ttlMs !== undefined ? time + l.ttlMs : undefined
@@ -393,7 +403,9 @@ export class Engine {
     const entities: EntityRef[] = []
     // Shared while no entity of the event has a label in force; copied on the first that has.
     let labels = pack.noLabels
-    for (const { entity, part } of plan.entities) {
+    const planned = plan.entities
+    for (let i = 0; i < planned.length; i++) {
+      const { entity, part } = planned[i]!
       const id = texts[part]
       if (id === undefined) continue
       entities.push({ type: entity.name, id })

@@ -3,8 +3,14 @@
  * rule and mode (shadow included), rule errors, rejected events, and decision latency.
  */
 
-import type { Decision } from '../core/domain.ts'
-import { Counter, Histogram, Registry } from '../core/metrics.ts'
+import type { Decision, Outcome } from '../core/domain.ts'
+import { Counter, type CounterSeries, Histogram, Registry } from '../core/metrics.ts'
+
+/** A rule's hit series, by mode. */
+interface HitSeries {
+  enforce?: CounterSeries
+  shadow?: CounterSeries
+}
 
 export class EngineMetrics {
   readonly registry = new Registry()
@@ -31,10 +37,45 @@ export class EngineMetrics {
     ),
   )
 
+  /**
+   * The series each decision adds to, kept by event type and outcome and by rule and mode: a
+   * decision then builds no label objects and no label keys (observe runs on every decision).
+   */
+  private readonly decisionSeries = new Map<string, Partial<Record<Outcome, CounterSeries>>>()
+  private readonly hitSeries = new Map<string, HitSeries>()
+
   observe(d: Decision): void {
-    this.decisions.inc({ outcome: d.outcome, type: d.eventType })
-    for (const h of d.hits) this.hits.inc({ rule: h.rule, mode: h.mode })
-    for (const e of d.errors) this.ruleErrors.inc({ rule: e.rule, code: e.code })
+    let byOutcome = this.decisionSeries.get(d.eventType)
+    if (byOutcome === undefined) {
+      byOutcome = {}
+      this.decisionSeries.set(d.eventType, byOutcome)
+    }
+    let decided = byOutcome[d.outcome]
+    if (decided === undefined) {
+      decided = this.decisions.series({ outcome: d.outcome, type: d.eventType })
+      byOutcome[d.outcome] = decided
+    }
+    decided.value++
+    // Indexed loops: the heap profile showed for-of over these (mostly empty, shared frozen)
+    // lists calling the array iterator's next(), a result object per step.
+    const hits = d.hits
+    for (let i = 0; i < hits.length; i++) {
+      const { rule, mode } = hits[i]!
+      let byMode = this.hitSeries.get(rule)
+      if (byMode === undefined) {
+        byMode = {}
+        this.hitSeries.set(rule, byMode)
+      }
+      let hit = byMode[mode]
+      if (hit === undefined) {
+        hit = this.hits.series({ rule, mode })
+        byMode[mode] = hit
+      }
+      hit.value++
+    }
+    const errors = d.errors
+    for (let i = 0; i < errors.length; i++)
+      this.ruleErrors.inc({ rule: errors[i]!.rule, code: errors[i]!.code })
     this.latency.observe(d.latencyMs / 1000)
   }
 }

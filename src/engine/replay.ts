@@ -319,8 +319,11 @@ export async function replayEvents(
       } else {
         decided++
         outcomes[decision.outcome] = (outcomes[decision.outcome] ?? 0) + 1
-        for (const h of decision.hits) rule(h.rule)[h.mode === 'enforce' ? 'enforced' : 'shadow']++
-        for (const e of decision.errors) rule(e.rule).errors++
+        // Indexed loops: for-of over these lists allocated an iterator result per step (heap profile).
+        const { hits, errors } = decision
+        for (let h = 0; h < hits.length; h++)
+          rule(hits[h]!.rule)[hits[h]!.mode === 'enforce' ? 'enforced' : 'shadow']++
+        for (let e = 0; e < errors.length; e++) rule(errors[e]!.rule).errors++
       }
     } catch (e) {
       if (!(e instanceof BulwarkError)) throw e

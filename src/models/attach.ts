@@ -3,7 +3,8 @@
  * pack's own files, or the registry's champion and challenger for `registry: NAME`), check that
  * the declared inputs cover exactly the model's inputs (and text), and build the scoring stage.
  * All or nothing: any problem fails the whole load with a diagnostic at the model.yaml key it
- * concerns, and the models already loaded are closed again.
+ * concerns, and the models already loaded are closed again. Every model loaded (scored or not)
+ * is owned by the stage, which releases them when a pack swap retires it (stage.ts retire()).
  *
  * `loadPackWithModels` is what serving and the CLI call: loadPack (synchronous, every check that
  * needs no model file) and then this.
@@ -163,6 +164,7 @@ export async function attachModels(pack: Pack, options: AttachOptions = {}): Pro
     decls.map((d) => d.name),
     options.monitor,
     serving,
+    loaded,
   )
   return { ok: true, pack: { ...pack, modelStage: stage } }
 }

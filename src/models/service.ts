@@ -98,32 +98,40 @@ export class ModelOps {
   }
 
   async register(r: Registration): Promise<{ version: ModelVersion; roles: Roles }> {
-    let next: Pack | undefined
-    const out = await this.registry.register(r, async (_, served) => {
-      next = await this.reload(r.name, served)
-    })
-    if (next) this.serving?.use(next)
-    return out
+    return this.change(r.name, (check) => this.registry.register(r, check))
   }
 
   async promote(name: string, actor: string): Promise<Roles> {
     this.known(name)
-    let next: Pack | undefined
-    const roles = await this.registry.promote(name, actor, async (_, served) => {
-      next = await this.reload(name, served)
-    })
-    if (next) this.serving?.use(next)
-    return roles
+    return this.change(name, (check) => this.registry.promote(name, actor, check))
   }
 
   async rollback(name: string, actor: string): Promise<Roles> {
     this.known(name)
+    return this.change(name, (check) => this.registry.rollback(name, actor, check))
+  }
+
+  /**
+   * A registry change: its check reloads the serving pack's models with the proposed roles; once
+   * committed the reloaded pack is swapped in (the engine releases the old pack's models). A pack
+   * reloaded for a change that then failed to commit is never served: its models are released.
+   */
+  private async change<T>(
+    name: string,
+    commit: (check: (_: string, served: ServedModels) => Promise<void>) => Promise<T>,
+  ): Promise<T> {
     let next: Pack | undefined
-    const roles = await this.registry.rollback(name, actor, async (_, served) => {
-      next = await this.reload(name, served)
-    })
+    let out: T
+    try {
+      out = await commit(async (_, served) => {
+        next = await this.reload(name, served)
+      })
+    } catch (e) {
+      await (next as Pack | undefined)?.modelStage?.retire()
+      throw e
+    }
     if (next) this.serving?.use(next)
-    return roles
+    return out
   }
 
   private known(name: string): void {

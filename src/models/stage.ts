@@ -8,6 +8,10 @@
  * An input that errors, is absent or is not a number is NaN (missing) for the model and counted;
  * a model that throws scores NaN and is counted as an error. Nothing here throws into a decision.
  * What rules read: `models.NAME` = {score, scores, served} (see pack.ts).
+ *
+ * A stage owns the models it was built with (scored or not) and releases their native sessions
+ * when it is retired after a pack swap — only once the asynchronous scorings it has in flight
+ * have drained, so no session is released under a running inference (retire()).
  */
 
 import type { ModelScore } from '../core/domain.ts'
@@ -76,15 +80,26 @@ export class ModelStage {
   readonly serving: ReadonlyMap<string, ServingInfo>
   /** Per scored model, its trace's `inputs` with every input name (in model order) set to null. */
   private readonly inputTemplates: ReadonlyMap<ScoredModel, Readonly<Record<string, null>>>
+  /** Every model this stage loaded, scored or not: what retire() releases. */
+  readonly owned: readonly Model[]
+  /** Asynchronous scorings running now (each may be awaiting a native inference). */
+  private scoring = 0
+  /** Set by retire(): releases the models once `scoring` is zero. */
+  private retirement: { readonly keep: ReadonlySet<Model>; readonly done: () => void } | undefined
+  private retired: Promise<void> | undefined
+  /** The models were released: scoring reports an error instead of touching a released session. */
+  private released = false
 
   constructor(
     byType: ReadonlyMap<string, readonly ScoredModel[]>,
     declared: readonly string[],
     monitor: ModelMonitor | undefined,
     serving: ReadonlyMap<string, ServingInfo> = new Map(),
+    owned: readonly Model[] = [],
   ) {
     this.byType = byType
     this.serving = serving
+    this.owned = owned
     this.async = [...byType.values()].some((ms) => ms.some((m) => m.async))
     this.base = Object.freeze(Object.fromEntries(declared.map((n) => [n, NOT_SERVED])))
     this.monitor = monitor
@@ -131,9 +146,61 @@ export class ModelStage {
     return { values, traces }
   }
 
+  /** Asynchronous scorings in flight (retire() waits for them to drain). */
+  get scoringInFlight(): number {
+    return this.scoring
+  }
+
+  /** Whether retire() has released the models. */
+  get isReleased(): boolean {
+    return this.released
+  }
+
+  /**
+   * Releases the models of a stage a pack swap replaced, except those `next` also owns (a model
+   * object shared by both packs stays open). Decisions that started on the old pack may still be
+   * awaiting an inference: the release waits until the in-flight count drains to zero. Resolves
+   * once released; idempotent.
+   */
+  retire(next?: ModelStage): Promise<void> {
+    if (this.retired) return this.retired
+    const keep = new Set(next?.owned ?? [])
+    this.retired = new Promise<void>((resolve) => {
+      this.retirement = {
+        keep,
+        done: () => {
+          this.released = true
+          const closing = this.owned.filter((m) => !keep.has(m)).map((m) => m.close().catch(() => {}))
+          void Promise.all(closing).then(() => resolve())
+        },
+      }
+    })
+    if (this.scoring === 0) this.releaseNow()
+    return this.retired
+  }
+
+  private releaseNow(): void {
+    const r = this.retirement
+    this.retirement = undefined
+    r?.done()
+  }
+
   async scoreAsync(event: Record<string, unknown>, frame: Frame): Promise<ModelRun> {
     const models = this.byType.get(event.type as string)
     if (!models) return { values: this.base, traces: NONE }
+    this.scoring++
+    try {
+      return await this.scoreAsyncCounted(event, frame, models)
+    } finally {
+      if (--this.scoring === 0 && this.retirement) this.releaseNow()
+    }
+  }
+
+  private async scoreAsyncCounted(
+    event: Record<string, unknown>,
+    frame: Frame,
+    models: readonly ScoredModel[],
+  ): Promise<ModelRun> {
     const values: Record<string, unknown> = { ...this.base }
     const traces: ModelScore[] = []
     for (const m of models) {
@@ -145,12 +212,16 @@ export class ModelStage {
       const missing = this.fillRow(m, row, frame)
       const text = this.text(m, frame)
       const sampled = this.challengerScored(m, event)
-      const [err, cErr] = await Promise.all([
-        predictAny(m.champion.model, row, text, out),
-        sampled && m.challenger
-          ? predictAny(m.challenger.model, row, text, cOut).then(challengerError)
-          : undefined,
-      ])
+      // Released (a decision that began on a replaced pack after its stage drained; not possible
+      // with a synchronous feature store): an error, never a call into a released session.
+      const [err, cErr] = this.released
+        ? [releasedError(out), undefined]
+        : await Promise.all([
+            predictAny(m.champion.model, row, text, out),
+            sampled && m.challenger
+              ? predictAny(m.challenger.model, row, text, cOut).then(challengerError)
+              : undefined,
+          ])
       this.finish(m, event, values, traces, row, out, sampled ? cOut : undefined, missing, t0, err ?? cErr)
     }
     return { values, traces }
@@ -252,6 +323,11 @@ export class ModelStage {
         error: error !== undefined,
       })
   }
+}
+
+function releasedError(out: Float64Array): string {
+  out.fill(Number.NaN)
+  return 'the model was released: its pack was replaced'
 }
 
 const challengerError = (e: string | undefined) => (e === undefined ? undefined : `challenger: ${e}`)

@@ -2,7 +2,10 @@
  * The JSON body parser. Fastify's default runs secure-json-parse on every body: JSON.parse plus
  * two regular-expression scans of the whole text for `__proto__` and `constructor` keys. Here a
  * body is handed to JSON.parse alone when its text cannot spell either key: it contains neither
- * word and no `\u` escape (a JSON escape can spell them, e.g. `"\u005f_proto__"`). Any other body
+ * word and no `\u` escape of a character either word is made of (`_` and the letters c, n, o, p,
+ * r, s, t, u: codes 0x5f–0x75, so `\u005`–`\u007`; e.g. `"\u005f_proto__"`). Escapes of other
+ * characters — accents, emoji, any non-ASCII text that Python's json.dumps escapes by default —
+ * keep the fast path. Any other body
  * — suspicious, empty or malformed — goes to Fastify's default parser, so prototype poisoning is
  * refused and every error (code, status, message) is exactly Fastify's, as before. Body limits
  * are enforced before any parser runs.
@@ -12,8 +15,11 @@ import type { FastifyInstance } from 'fastify'
 
 /** Whether JSON text could hold a `__proto__` or `constructor` key (then parsed with care). */
 export function mayPoison(text: string): boolean {
-  return text.includes('__proto__') || text.includes('constructor') || text.includes('\\u')
+  return text.includes('__proto__') || text.includes('constructor') || SPELLING_ESCAPE.test(text)
 }
+
+/** A `\u` escape of a character in 0x50–0x7f: the only escapes that can spell a forbidden key. */
+const SPELLING_ESCAPE = /\\u00[5-7]/
 
 export function registerJsonBody(app: FastifyInstance): void {
   const config = app.initialConfig

@@ -72,6 +72,8 @@ function piiPaths(packs: readonly Pack[]): string[] {
 
 const candidate = await load('candidate', data.candidate)
 const baseline = candidate && (await load('baseline', data.baseline))
+// A candidate whose baseline did not load is never used: its models are released now.
+if (candidate && !baseline) await candidate.modelStage?.retire()
 if (candidate && baseline) {
   port.postMessage({
     op: 'loaded',
@@ -95,18 +97,24 @@ if (candidate && baseline) {
     const b = storedEventsPack(baseline)
     const c = storedEventsPack(candidate)
     const labels: Labels = { byEvent, lines: byEvent.size, rejected: 0, problems: [] }
-    backtest(c.pack, b.pack, events, labels, data.examples).then(
-      (report) =>
-        port.postMessage({
-          op: 'done',
-          report,
-          pii: { baseline: b.reads, candidate: c.reads, fields: piiPaths([baseline, candidate]) },
-        } satisfies FromBacktestWorker),
-      (e: unknown) =>
-        port.postMessage({
-          op: 'failed',
-          message: (e as Error)?.message ?? String(e),
-        } satisfies FromBacktestWorker),
-    )
+    // The packs' models are released before the answer goes out: the parent terminates this
+    // thread once it has it, and a terminated thread does not release native ONNX sessions.
+    const release = () =>
+      Promise.all([candidate.modelStage?.retire(), baseline.modelStage?.retire()]).catch(() => {})
+    backtest(c.pack, b.pack, events, labels, data.examples)
+      .finally(release)
+      .then(
+        (report) =>
+          port.postMessage({
+            op: 'done',
+            report,
+            pii: { baseline: b.reads, candidate: c.reads, fields: piiPaths([baseline, candidate]) },
+          } satisfies FromBacktestWorker),
+        (e: unknown) =>
+          port.postMessage({
+            op: 'failed',
+            message: (e as Error)?.message ?? String(e),
+          } satisfies FromBacktestWorker),
+      )
   })
 }

@@ -313,13 +313,18 @@ export class BulwarkNode {
     // Versions are ordered by loadedAt ("served last" at restart): never at or before the one
     // serving now, even within one millisecond or after the wall clock stepped back.
     const loadedAt = Math.max(this.clock.now(), this.policySource.loadedAt + 1)
-    await this.repository.savePolicyVersion({
-      version: r.pack.version,
-      name: r.pack.name,
-      files,
-      loadedAt,
-      source,
-    })
+    try {
+      await this.repository.savePolicyVersion({
+        version: r.pack.version,
+        name: r.pack.name,
+        files,
+        loadedAt,
+        source,
+      })
+    } catch (e) {
+      await r.pack.modelStage?.retire() // never served: release its models
+      throw e
+    }
     this.engine.usePack(r.pack)
     this.policySource = { source, loadedAt }
     return this.policy()
@@ -572,6 +577,7 @@ export class BulwarkNode {
     this.engine.labels.expire(now)
     this.engine.lists.expire(now)
     void this.review.resumeEffects().catch(() => {})
+    void this.enforcement.prune().catch(() => {})
   }
 
   /** Finishes pending asynchronous decisions, snapshots the features and closes storage. */
@@ -586,6 +592,8 @@ export class BulwarkNode {
     this.review.close()
     await this.repository.close()
     this.models.close()
+    // No decision starts any more: the serving pack's models are released once theirs drain.
+    await this.engine.pack.modelStage?.retire()
   }
 }
 

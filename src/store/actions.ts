@@ -3,10 +3,12 @@
  * enforcement state (settings, demoted rules). Actions a decision emits travel inside the
  * decision's journal line (same durable write as the decision); every later change — a new
  * action outside a decision, a status transition, an audit entry — is one `enforcement` journal
- * line, applied in order with everything else. Tables: migration 4 (migrations/sqlite.ts).
+ * line, applied in order with everything else — retention's deletes too (ActionPrune). Tables:
+ * migration 4, retention indexes: migration 7 (migrations/sqlite.ts).
  */
 
 import type Database from 'better-sqlite3'
+import { BulwarkError } from '../core/errors.ts'
 import type { EntityRef } from './repository.ts'
 
 /** What caused an action. `decision`: a rule or outcome of that decision; others name their id. */
@@ -52,13 +54,64 @@ export interface AuditRow {
   readonly detail: Readonly<Record<string, unknown>>
 }
 
+/**
+ * Which finished actions retention deletes (at most `limit`). A row is never pending. Finished
+ * rows whose last change is before `finishedBefore` go, except those a reversal or a ladder
+ * still reads: a done strike stays until given before `strikesBefore` (the longest ladder
+ * decay), a done list_add or label (set) until its TTL has run out at `now` — one without a TTL
+ * stands until undone, so its row stays. Applied in journal order, so it never races a status
+ * change; a repeat deletes nothing more than the first did.
+ */
+export interface ActionPrune {
+  readonly finishedBefore: number
+  readonly strikesBefore: number
+  readonly now: number
+  readonly limit: number
+}
+
+/** Refuses bounds that are not whole milliseconds or a limit that is not a positive count. */
+export function checkActionPrune(p: ActionPrune): void {
+  for (const key of ['finishedBefore', 'strikesBefore', 'now'] as const)
+    if (!Number.isSafeInteger(p[key]))
+      throw new BulwarkError('INVALID_ARGUMENT', { detail: `prune.${key} must be whole milliseconds` })
+  if (!Number.isSafeInteger(p.limit) || p.limit < 1 || p.limit > MAX_PRUNE)
+    throw new BulwarkError('INVALID_ARGUMENT', { detail: `prune.limit must be 1 to ${MAX_PRUNE}` })
+}
+
+/** The most actions one prune deletes (one journal line, one transaction of the ingest worker). */
+export const MAX_PRUNE = 10_000
+
 /** One `enforcement` journal line. */
 export interface EnforcementWrite {
   readonly insert?: readonly ActionRow[]
   readonly update?: readonly ActionUpdate[]
   readonly audit?: readonly AuditRow[]
   readonly state?: readonly { readonly key: string; readonly value: unknown }[]
+  /** Retention: deletes finished actions (after the other parts of the line). */
+  readonly prune?: ActionPrune
 }
+
+/**
+ * The retention queries, one per partial index of migration 7, named with INDEXED BY (each repeats its WHERE
+ * terms verbatim, so SQLite uses it): rows that left nothing to undo, by finish time; done
+ * strikes, by time given; done list entries and labels, by expiry (created_at + ttlMs).
+ */
+const PRUNE_QUERIES = [
+  `SELECT rowid FROM actions INDEXED BY actions_finished_no_effect
+    WHERE status <> 'pending'
+      AND NOT (status = 'done' AND (kind IN ('strike', 'list_add')
+               OR (kind = 'label' AND json_extract(params, '$.clear') IS NOT 1)))
+      AND updated_at < @finishedBefore
+    ORDER BY updated_at LIMIT @limit`,
+  `SELECT rowid FROM actions INDEXED BY actions_done_strikes
+    WHERE kind = 'strike' AND status = 'done'
+      AND created_at < @strikesBefore AND updated_at < @finishedBefore
+    ORDER BY created_at LIMIT @limit`,
+  `SELECT rowid FROM actions INDEXED BY actions_done_effect_expiry
+    WHERE status = 'done' AND kind IN ('list_add', 'label')
+      AND created_at + json_extract(params, '$.ttlMs') <= @now AND updated_at < @finishedBefore
+    LIMIT @limit`,
+] as const
 
 /** Prepared statements of the writes (one per connection; the caller owns the transaction). */
 export class ActionWriter {
@@ -66,8 +119,10 @@ export class ActionWriter {
   private readonly updateAction: Database.Statement<unknown[]>
   private readonly insertAudit: Database.Statement<unknown[]>
   private readonly putState: Database.Statement<unknown[]>
+  private readonly pruneStatements: Database.Statement<unknown[]>[]
 
   constructor(db: Database.Database) {
+    this.pruneStatements = PRUNE_QUERIES.map((q) => db.prepare(`DELETE FROM actions WHERE rowid IN (${q})`))
     this.insertAction = db.prepare(
       `INSERT OR IGNORE INTO actions (id, kind, status, entity_type, entity_id, rules, cause_kind, cause_id,
          decision_id, params, attempts, next_attempt_at, last_error, created_at, updated_at)
@@ -107,12 +162,26 @@ export class ActionWriter {
       )
   }
 
-  apply(w: EnforcementWrite): void {
+  /** Applies the line; returns the number of actions its `prune` deleted (0 without one). */
+  apply(w: EnforcementWrite): number {
     if (w.insert) this.insert(w.insert)
     for (const u of w.update ?? [])
       this.updateAction.run(u.status, u.attempts, u.nextAttemptAt, u.lastError ?? null, u.updatedAt, u.id)
     for (const a of w.audit ?? []) this.insertAudit.run(a.time, a.actor, a.change, JSON.stringify(a.detail))
     for (const s of w.state ?? []) this.putState.run(s.key, JSON.stringify(s.value))
+    return w.prune ? this.prune(w.prune) : 0
+  }
+
+  /** Deletes up to `p.limit` finished actions retention allows (see ActionPrune). */
+  prune(p: ActionPrune): number {
+    const { finishedBefore, strikesBefore, now } = p
+    let deleted = 0
+    for (const statement of this.pruneStatements) {
+      const limit = p.limit - deleted
+      if (limit <= 0) break
+      deleted += statement.run({ finishedBefore, strikesBefore, now, limit }).changes
+    }
+    return deleted
   }
 }
 

@@ -16,7 +16,7 @@
 
 import type { Decision } from '../core/domain.ts'
 import type { FeatureUpdate } from '../features/types.ts'
-import type { ActionRow } from './actions.ts'
+import type { ActionPrune, ActionRow, EnforcementWrite } from './actions.ts'
 
 /** An entity an event touches, e.g. { type: 'device', id: 'd-123' } (pseudonymised if PII). */
 export interface EntityRef {
@@ -221,6 +221,13 @@ export interface Repository {
   savePolicyVersion(v: PolicyVersionRecord): Promise<void>
   policyVersions(limit: number): Promise<Omit<PolicyVersionRecord, 'files'>[]>
   policyVersion(version: string): Promise<PolicyVersionRecord | undefined>
+
+  /** Enforcement rows (outbox, audit, state) changed outside a decision, in journal order. */
+  enforcementWrite(w: EnforcementWrite): Promise<void>
+  /** One action as stored. */
+  action(id: string): Promise<ActionRow | undefined>
+  /** Retention: deletes up to `p.limit` finished actions (see ActionPrune); resolves with how many. */
+  pruneActions(p: ActionPrune): Promise<number>
 
   /** Flushes pending writes and releases the storage. */
   close(): Promise<void>

@@ -13,7 +13,7 @@ import type Database from 'better-sqlite3'
 import { SqliteWriter } from './sqlite-writer.ts'
 import type { WriteEntry } from './writes.ts'
 
-/** What a batch produced: results of writes that return one (list removals), by seq. */
+/** What a batch produced: results of writes that return one (list removals, prunes), by seq. */
 export type Results = [seq: number, result: unknown][]
 
 export class Applier {
@@ -39,7 +39,8 @@ export class Applier {
         for (let i = from; i < to; i++) {
           const e = entries[i]!
           const result = writer.apply(e)
-          if (e.kind === 'list-remove') results.push([e.seq, result])
+          if (e.kind === 'list-remove' || (e.kind === 'enforcement' && e.write.prune))
+            results.push([e.seq, result])
         }
         writer.markApplied(entries[to - 1]!.seq)
       },

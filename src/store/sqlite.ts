@@ -33,7 +33,13 @@ import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { BulwarkError } from '../core/errors.ts'
-import { ActionReader, type EnforcementWrite } from './actions.ts'
+import {
+  type ActionPrune,
+  ActionReader,
+  type ActionRow,
+  checkActionPrune,
+  type EnforcementWrite,
+} from './actions.ts'
 import {
   checkLabelOp,
   checkListEntry,
@@ -628,6 +634,19 @@ export class SqliteRepository implements Repository {
       () => undefined,
       (seq) => ({ kind: 'enforcement', seq, write: w }),
     )
+  }
+
+  /** Deletes finished actions past retention (at most `p.limit`); resolves with how many went. */
+  pruneActions(p: ActionPrune): Promise<number> {
+    return this.write(
+      () => checkActionPrune(p),
+      (seq) => ({ kind: 'enforcement', seq, write: { prune: p } }),
+    )
+  }
+
+  /** One action as stored, once every acknowledged write is in the database. */
+  action(id: string): Promise<ActionRow | undefined> {
+    return this.enforcementRead((r) => r.action(id))
   }
 
   /**

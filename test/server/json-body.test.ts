@@ -39,6 +39,8 @@ describe('JSON request bodies', () => {
       '"device2":{"__proto__":{"admin":true}}',
       '"constructor":{"prototype":{"admin":true}}',
       '"c\\u006fnstructor":{"prototype":{"admin":true}}',
+      '"\\u0063onstructor":{"prototype":{"admin":true}}',
+      '"__pr\\u006Fto__":{"admin":true}',
       '"list":[{"constructor":{"prototype":{"x":1}}}]',
     ]
     for (const extra of poisoned) {
@@ -82,6 +84,10 @@ describe('JSON request bodies', () => {
     expect(mayPoison('{"__proto__":{}}')).toBe(true)
     expect(mayPoison('{"constructor":{}}')).toBe(true)
     expect(mayPoison('{"\\u005f_proto__":{}}')).toBe(true)
-    expect(mayPoison('{"text":"caf\\u00e9"}')).toBe(true)
+    expect(mayPoison('{"\\u0063onstructor":{}}')).toBe(true)
+    expect(mayPoison('{"__pr\\u006Fto__":{}}')).toBe(true)
+    expect(mayPoison('{"x":"\\u0075"}')).toBe(true)
+    // Escapes of characters neither key has (accents, emoji, CJK, quotes) keep the fast path.
+    expect(mayPoison('{"text":"caf\\u00e9 \\ud83d\\ude80 \\u4f60 \\u0022"}')).toBe(false)
   })
 })

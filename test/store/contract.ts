@@ -16,6 +16,7 @@ import type {
   StoredDecision,
   TruthLabel,
 } from '../../src/store/repository.ts'
+import { actionRetentionCases } from './action-retention.ts'
 import { decisionRecord, HOUR, T0 } from './records.ts'
 
 export { decisionRecord } from './records.ts'
@@ -726,6 +727,8 @@ export function repositoryContract(name: string, open: () => Promise<Repository>
         ])
       })
     })
+
+    actionRetentionCases(() => repo)
 
     describe('close', () => {
       it('commits pending records before closing, then refuses writes', async () => {

@@ -5,8 +5,11 @@
  *                 watch time; evasion 1: dozens of phones behind residential proxies watching a
  *                 human-looking few seconds each, spread over the day.
  *   follow-bot    a purchased follower delivery. Evasion 0: hundreds of freshly made accounts in
- *                 an hour; evasion 1: aged accounts, dripped over the day, each also following
- *                 a few popular creators to look organic.
+ *                 an hour, following blind; evasion 1: aged accounts, dripped over the day, each
+ *                 first watching one of the customer's videos for a human few seconds (from its
+ *                 feed or the creator's profile) and following a few popular creators after, to
+ *                 look organic. Each account mimics with probability = evasion; its views are
+ *                 fake traffic too (damage 1 each when counted).
  *   mass-follow   follow-for-follow bots: accounts following strangers by the hundred an hour
  *                 (evasion: fewer per account, slower, aged accounts) to harvest follow-backs.
  *   pod           an engagement pod: a group of established accounts (real people running an
@@ -27,6 +30,11 @@ import { type Account, Campaign } from './common.ts'
 export class FakeTraffic extends Campaign {
   private hosting: string[] = []
   private pod: Account[] = []
+  /**
+   * The follow bot's viewing draws on a stream of their own: the campaign's main stream, and so
+   * every id it takes from the world's shared counters, stays as it was without the views.
+   */
+  private readonly mimicry = this.world.rng(`campaign/${this.spec.id}/mimicry`)
 
   protected day(day: number, index: number): Episode[] {
     const rng = this.rng
@@ -77,12 +85,15 @@ export class FakeTraffic extends Campaign {
         : this.signup(emit, this.before(at, rng.range(1, 30) * MINUTE), client, {
             domains: ['quickinbox.xyz'],
           })
+      const blindSource = rng.pick(['profile', 'search', 'api'])
+      const viewed = this.mimicry.chance(this.e) ? this.watchFirst(at, customer, a, emit) : null
+      const followAt = viewed ? viewed.until : at
       customer.user.followers++
       emit(
-        at,
+        followAt,
         this.make('follow', a.actor, client, {
           target: { id: customer.user.id, follows_actor: false, followers: customer.user.followers },
-          source: rng.pick(['profile', 'search', 'api']),
+          source: viewed ? viewed.surface : blindSource,
         }),
         this.truth(1),
       )
@@ -91,7 +102,7 @@ export class FakeTraffic extends Campaign {
           const cs = this.world.pop.creators
           const other = cs[rng.int(Math.min(20, cs.length))]!
           emit(
-            at + k * this.gap(30 * SECOND),
+            followAt + k * this.gap(30 * SECOND),
             this.make('follow', a.actor, client, {
               target: { id: other.user.id, follows_actor: false, followers: other.user.followers },
               source: 'suggestion',
@@ -100,6 +111,34 @@ export class FakeTraffic extends Campaign {
           )
         }
     }
+  }
+
+  /**
+   * Mimicry of a fan: the bot account watches one of the customer's videos (recent ones most
+   * likely, as people see them) for a human-looking time from its own client, on its feed or the
+   * creator's profile, and follows from there a few seconds after it ends. The view is fake
+   * traffic (damage 1). Returns when the follow comes and from which surface.
+   */
+  private watchFirst(
+    at: number,
+    customer: Creator,
+    a: Account,
+    emit: Emit,
+  ): { until: number; surface: 'feed' | 'profile' } {
+    const rng = this.mimicry
+    const content = customer.content[Math.floor(customer.content.length * rng.next() ** 2)]!
+    const surface = rng.pick(['feed', 'profile'] as const)
+    const watch = dwell(rng)
+    emit(
+      at,
+      this.make('view', a.actor, a.client, {
+        content: { id: content, author_id: customer.user.id, kind: 'video' },
+        surface,
+        watch_ms: watch,
+      }),
+      this.truth(1),
+    )
+    return { until: at + watch + 1 * SECOND + rng.exp(6 * SECOND), surface }
   }
 
   /** Follow-for-follow: each bot account follows strangers by the hundred to harvest follow-backs. */

@@ -41,6 +41,9 @@
  *   the champion and challenger served per name; `model_audit` every change (register, promote,
  *   rollback) with actor, time and the roles before and after (JSON). Written by the registry's
  *   own connection (human-rate, synchronous=FULL), like review.
+ * - Enforcement retention (migration 7): partial indexes over finished actions so the retention
+ *   job (store/actions.ts prune) reads only rows it can delete: those that left nothing to undo,
+ *   by finish time; done strikes, by time given; done list entries and labels, by expiry.
  */
 
 import type Database from 'better-sqlite3'
@@ -281,6 +284,22 @@ export const MIGRATIONS: readonly Migration[] = [
         after TEXT NOT NULL
       );
       CREATE INDEX model_audit_by_name ON model_audit (name, id);
+    `,
+  },
+  {
+    version: 7,
+    name: 'enforcement retention: finished actions by when they can go',
+    // Three partial indexes, one per retention query (store/actions.ts ActionWriter.prune): each
+    // query repeats its index's WHERE terms verbatim, which is how SQLite knows it may use it.
+    sql: `
+      CREATE INDEX actions_finished_no_effect ON actions (updated_at)
+        WHERE status <> 'pending'
+          AND NOT (status = 'done' AND (kind IN ('strike', 'list_add')
+                   OR (kind = 'label' AND json_extract(params, '$.clear') IS NOT 1)));
+      CREATE INDEX actions_done_strikes ON actions (created_at)
+        WHERE kind = 'strike' AND status = 'done';
+      CREATE INDEX actions_done_effect_expiry ON actions (created_at + json_extract(params, '$.ttlMs'))
+        WHERE status = 'done' AND kind IN ('list_add', 'label');
     `,
   },
 ]
