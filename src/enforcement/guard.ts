@@ -12,6 +12,11 @@
  * `minHits` (default 20: below that the normal approximation is poor and a jump is too small to
  * matter), and the baseline holds at least `minBaseline` decisions (no baseline, no verdict).
  * One alert per rule per hour. Time comes from the caller, so tests control the clock.
+ *
+ * The counts outlive a restart: the enforcement service saves `state()` as enforcement state
+ * `guard` (with the pack version it was counted under) on the maintenance timer and at stop, and
+ * `restore()`s it at start when the same pack is served. Without that, a restarted server would
+ * have no baseline: blind for the rest of the hour, thin for a day.
  */
 
 const HOUR = 3_600_000
@@ -53,6 +58,48 @@ class Hourly {
   }
 }
 
+/** Hour start → count pairs, per event type or rule: `[name, [[hour, count], …]][]`. */
+export type HourlyCounts = readonly (readonly [string, readonly (readonly [number, number])[]])[]
+
+/** What a guard saves: its hourly counts and the hour each rule last alerted in. */
+export interface GuardState {
+  readonly decisions: HourlyCounts
+  readonly hits: HourlyCounts
+  readonly alerted: readonly (readonly [string, number])[]
+}
+
+const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
+
+function isHourlyCounts(raw: unknown): raw is HourlyCounts {
+  return (
+    Array.isArray(raw) &&
+    raw.every(
+      (e) =>
+        Array.isArray(e) &&
+        e.length === 2 &&
+        typeof e[0] === 'string' &&
+        Array.isArray(e[1]) &&
+        e[1].every((c: unknown) => Array.isArray(c) && c.length === 2 && isCount(c[0]) && isCount(c[1])),
+    )
+  )
+}
+
+/** The state if `raw` has a guard state's shape (it comes back from storage), else undefined. */
+export function readGuardState(raw: unknown): GuardState | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined
+  const { decisions, hits, alerted } = raw as Record<string, unknown>
+  if (!isHourlyCounts(decisions) || !isHourlyCounts(hits)) return undefined
+  if (
+    !Array.isArray(alerted) ||
+    !alerted.every((a) => Array.isArray(a) && a.length === 2 && typeof a[0] === 'string' && isCount(a[1]))
+  )
+    return undefined
+  return { decisions, hits, alerted: alerted as GuardState['alerted'] }
+}
+
+const saveCounts = (m: Map<string, Hourly>): HourlyCounts =>
+  [...m].map(([name, h]) => [name, [...h.counts]] as const)
+
 export class AnomalyGuard {
   private readonly byType = new Map<string, Hourly>()
   private readonly byRule = new Map<string, Hourly>()
@@ -66,6 +113,29 @@ export class AnomalyGuard {
     this.options = options
     this.baselineHours = options.baselineHours ?? 24
     this.minBaseline = options.minBaseline ?? 100
+  }
+
+  /** The counts and alerts, to be saved (see the module comment). */
+  state(): GuardState {
+    return { decisions: saveCounts(this.byType), hits: saveCounts(this.byRule), alerted: [...this.alerted] }
+  }
+
+  /** Adds saved counts and alerts (of the same pack) to this guard's. */
+  restore(state: GuardState): void {
+    const load = (into: Map<string, Hourly>, counts: HourlyCounts) => {
+      for (const [name, hours] of counts) {
+        let h = into.get(name)
+        if (!h) {
+          h = new Hourly()
+          into.set(name, h)
+        }
+        for (const [hour, n] of hours) h.add(hour, n)
+      }
+    }
+    load(this.byType, state.decisions)
+    load(this.byRule, state.hits)
+    for (const [rule, hour] of state.alerted)
+      if ((this.alerted.get(rule) ?? -1) < hour) this.alerted.set(rule, hour)
   }
 
   /** Counts one decision of `eventType`. */

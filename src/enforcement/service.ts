@@ -17,7 +17,7 @@ import type { ActionReader } from '../store/actions.ts'
 import type { SqliteRepository } from '../store/sqlite.ts'
 import { type EnforcementConfig, readSafety, type SafetySettings } from './config.ts'
 import { builtinExecutors } from './executors.ts'
-import { AnomalyGuard, type GuardAlert } from './guard.ts'
+import { AnomalyGuard, type GuardAlert, readGuardState } from './guard.ts'
 import { stepAt, strikesInForce } from './ladders.ts'
 import { EnforcementMetrics } from './metrics.ts'
 import { Outbox } from './outbox.ts'
@@ -129,15 +129,51 @@ export class Enforcement {
     const stored = await this.read((r) => ({
       settings: r.state<SafetySettings>('settings'),
       demoted: r.state<string[]>('demoted'),
+      guard: r.state<unknown>('guard'),
     }))
     if (stored.settings) this.safety = readSafety(stored.settings, 'stored settings', this.config.safety)
     for (const rule of stored.demoted ?? []) this.attachedEngine.demoted.add(rule)
+    this.restoreGuard(stored.guard)
     await this.loadCaps(this.clock.now())
     this.outbox.start()
   }
 
   async stop(): Promise<void> {
+    await this.saveGuard().catch(() => {})
     await this.outbox.stop()
+  }
+
+  /**
+   * Saves the anomaly guard's counts as enforcement state `guard`, with the version of the pack
+   * they were counted under (guard.ts); the node's maintenance timer and stop() call it.
+   */
+  async saveGuard(): Promise<void> {
+    const guard = this.guard
+    const pack = this.guardPack
+    if (guard === undefined || pack === undefined) return
+    await this.write({ state: [{ key: 'guard', value: { pack: pack.version, ...guard.state() } }] })
+  }
+
+  /** Takes up saved guard counts if they were counted under the pack being served. */
+  private restoreGuard(raw: unknown): void {
+    const pack = this.attachedEngine.pack
+    if (!pack.enforcement || typeof raw !== 'object' || raw === null) return
+    if ((raw as { pack?: unknown }).pack !== pack.version) return
+    const state = readGuardState(raw)
+    if (state === undefined) return
+    this.guardFor(pack).restore(state)
+  }
+
+  /** The guard of `pack`: a new one, with a new baseline, when the pack changed. */
+  private guardFor(pack: Pack): AnomalyGuard {
+    if (this.guardPack !== pack || this.guard === undefined) {
+      // A new pack: a new baseline (rules may have changed meaning).
+      const plan = pack.enforcement!
+      this.guardPack = pack
+      this.guard = new AnomalyGuard({ minHits: plan.guard.minHits, z: plan.guard.z })
+      this.enforcedRules = new Map(pack.rules.filter((r) => r.mode === 'enforce').map((r) => [r.id, r]))
+    }
+    return this.guard
   }
 
   /**
@@ -529,14 +565,8 @@ export class Enforcement {
   private observe(pack: Pack, decision: Decision): void {
     const plan = pack.enforcement
     if (!plan) return
-    if (this.guardPack !== pack) {
-      // A new pack: a new baseline (rules may have changed meaning).
-      this.guardPack = pack
-      this.guard = new AnomalyGuard({ minHits: plan.guard.minHits, z: plan.guard.z })
-      this.enforcedRules = new Map(pack.rules.filter((r) => r.mode === 'enforce').map((r) => [r.id, r]))
-    }
+    const guard = this.guardFor(pack)
     const now = this.clock.now()
-    const guard = this.guard!
     guard.decision(decision.eventType, now)
     for (const h of decision.hits) {
       const rule = this.enforcedRules.get(h.rule)

@@ -578,6 +578,7 @@ export class BulwarkNode {
     this.engine.lists.expire(now)
     void this.review.resumeEffects().catch(() => {})
     void this.enforcement.prune().catch(() => {})
+    void this.enforcement.saveGuard().catch(() => {})
   }
 
   /** Finishes pending asynchronous decisions, snapshots the features and closes storage. */
