@@ -6,8 +6,11 @@
  * The reference window is the first `reference` rows a model version scores after it loads (a
  * new version — a promotion, a pack with a new file — starts a new one); the current window is
  * the latest `window` rows after it. PSI (see psi.ts) uses bucket edges from the reference; a
- * score or input PSI above the threshold (default 0.2) flags the model as drifting. Everything
- * is in memory and per process; `render()` writes the Prometheus series for GET /metrics.
+ * score or input PSI above the threshold (default 0.2) flags the model as drifting. The watches
+ * live in memory; `snapshot()` / `restore()` carry them over a restart (the node saves them in
+ * its data directory, service.ts), so a restart neither resets the counts nor takes a new
+ * reference from traffic that may already have drifted. `render()` writes the Prometheus series
+ * for GET /metrics.
  */
 
 import { Counter, Histogram, Registry, renderGauges } from '../core/metrics.ts'
@@ -64,6 +67,13 @@ export interface MonitorReport {
   readonly agreement: { readonly compared: number; readonly agreed: number; readonly rate: number | null }
 }
 
+/** A ring as saved: its position and its values (float64, little-endian, base64). */
+export interface RingSnapshot {
+  readonly filled: number
+  readonly next: number
+  readonly data: string
+}
+
 /** Fixed-size ring of the latest values of `width` columns. */
 class Ring {
   readonly data: Float64Array
@@ -75,6 +85,22 @@ class Ring {
     this.size = size
     this.width = width
     this.data = new Float64Array(size * width)
+  }
+  snapshot(): RingSnapshot {
+    const bytes = Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength)
+    return { filled: this.filled, next: this.next, data: bytes.toString('base64') }
+  }
+  /** Takes up a saved ring of the same size and width; false (and unchanged) if it is not one. */
+  restore(s: RingSnapshot): boolean {
+    const bytes = Buffer.from(s.data, 'base64')
+    const whole = (n: unknown, max: number) =>
+      Number.isSafeInteger(n) && (n as number) >= 0 && (n as number) <= max
+    if (bytes.length !== this.data.byteLength || !whole(s.filled, this.size) || !whole(s.next, this.size - 1))
+      return false
+    this.data.set(new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)))
+    this.filled = s.filled
+    this.next = s.next
+    return true
   }
   push(values: ArrayLike<number>): void {
     this.data.set(values as ArrayLike<number>, this.next * this.width)
@@ -92,6 +118,28 @@ const bucketOf = (score: number): number => {
   for (let i = 0; i < SCORE_BUCKETS.length; i++) if (score <= SCORE_BUCKETS[i]!) return i
   return SCORE_BUCKETS.length
 }
+
+/** A watch as saved across a restart (ModelWatch.snapshot). */
+export interface WatchSnapshot {
+  readonly model: string
+  readonly version: string
+  readonly challengerVersion: string | null
+  readonly inputs: readonly string[]
+  readonly rows: number
+  readonly errors: number
+  readonly latencySum: number
+  readonly latencyMax: number
+  readonly compared: number
+  readonly agreed: number
+  readonly missing: readonly number[]
+  readonly champion: readonly number[]
+  readonly challenger: readonly number[]
+  readonly reference: RingSnapshot
+  readonly current: RingSnapshot
+}
+
+const isCounts = (a: unknown, n: number): a is number[] =>
+  Array.isArray(a) && a.length === n && a.every((x) => Number.isSafeInteger(x) && x >= 0)
 
 /** The monitor of one model version. Column 0 of the windows is the score, then the inputs. */
 export class ModelWatch {
@@ -153,6 +201,73 @@ export class ModelWatch {
     else this.current.push(this.scratch)
   }
 
+  snapshot(): WatchSnapshot {
+    return {
+      model: this.model,
+      version: this.version,
+      challengerVersion: this.challengerVersion ?? null,
+      inputs: this.inputs,
+      rows: this.rows,
+      errors: this.errors,
+      latencySum: this.latencySum,
+      latencyMax: this.latencyMax,
+      compared: this.compared,
+      agreed: this.agreed,
+      missing: [...this.missing],
+      champion: [...this.champion],
+      challenger: [...this.challenger],
+      reference: this.reference.snapshot(),
+      current: this.current.snapshot(),
+    }
+  }
+
+  /**
+   * Takes up a saved watch of this same model version (same inputs, same window sizes); returns
+   * false, and stays fresh, when the snapshot is of something else or damaged.
+   */
+  restore(s: WatchSnapshot): boolean {
+    const buckets = SCORE_BUCKETS.length + 1
+    const same =
+      s.model === this.model &&
+      s.version === this.version &&
+      (s.challengerVersion ?? undefined) === this.challengerVersion &&
+      Array.isArray(s.inputs) &&
+      s.inputs.length === this.inputs.length &&
+      s.inputs.every((n, j) => n === this.inputs[j])
+    const counts = [s.rows, s.errors, s.compared, s.agreed]
+    const numbers = [s.latencySum, s.latencyMax]
+    if (
+      !same ||
+      !counts.every((n) => Number.isSafeInteger(n) && n >= 0) ||
+      !numbers.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0) ||
+      !isCounts(s.missing, this.inputs.length) ||
+      !isCounts(s.champion, buckets) ||
+      !isCounts(s.challenger, buckets) ||
+      typeof s.reference !== 'object' ||
+      typeof s.current !== 'object' ||
+      s.reference === null ||
+      s.current === null
+    )
+      return false
+    const reference = new Ring(this.reference.size, this.reference.width)
+    const current = new Ring(this.current.size, this.current.width)
+    if (!reference.restore(s.reference) || !current.restore(s.current)) return false
+    this.reference.restore(s.reference)
+    this.current.restore(s.current)
+    this.rows = s.rows
+    this.errors = s.errors
+    this.latencySum = s.latencySum
+    this.latencyMax = s.latencyMax
+    this.compared = s.compared
+    this.agreed = s.agreed
+    for (let j = 0; j < this.missing.length; j++) this.missing[j] = s.missing[j]!
+    for (let i = 0; i < buckets; i++) {
+      this.champion[i] = s.champion[i]!
+      this.challenger[i] = s.challenger[i]!
+    }
+    return true
+  }
+
   /** PSI of the score and each input, once the reference window is full (else null). */
   drift(): DriftEntry[] {
     const names = ['score', ...this.inputs]
@@ -201,6 +316,8 @@ export class ModelWatch {
 /** Every model's watch, kept across pack reloads (a new version of a model replaces its watch). */
 export class ModelMonitor {
   private readonly watches = new Map<string, ModelWatch>()
+  /** Saved watches not yet taken up, by model: each is taken by its version's first watch(). */
+  private readonly saved = new Map<string, WatchSnapshot>()
   private readonly registry = new Registry()
   readonly scores = this.registry.add(
     new Histogram(
@@ -237,8 +354,25 @@ export class ModelMonitor {
     const w = this.watches.get(model)
     if (w && w.version === version && w.challengerVersion === challengerVersion) return w
     const fresh = new ModelWatch(model, version, inputs, config, challengerVersion)
+    const saved = this.saved.get(model)
+    if (saved) {
+      this.saved.delete(model)
+      fresh.restore(saved)
+    }
     this.watches.set(model, fresh)
     return fresh
+  }
+
+  /** Every watch, to be saved (watches taken up from a snapshot are saved again). */
+  snapshot(): WatchSnapshot[] {
+    const out = [...this.watches.values()].map((w) => w.snapshot())
+    for (const [model, s] of this.saved) if (!this.watches.has(model)) out.push(s)
+    return out
+  }
+
+  /** Saved watches for the next watch() of each model (used only if the version matches). */
+  restore(snapshots: readonly WatchSnapshot[]): void {
+    for (const s of snapshots) if (s && typeof s.model === 'string') this.saved.set(s.model, s)
   }
 
   observe(watch: ModelWatch, o: ModelObservation): void {

@@ -7,12 +7,14 @@
  * (MODEL_REJECTED, with the diagnostics).
  */
 
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { BulwarkError } from '../core/errors.ts'
 import { diagnosticsDetails } from '../lang/diagnostics.ts'
 import type { Pack } from '../policy/pack.ts'
 import { type AttachOptions, attachModels, type ServedModels } from './attach.ts'
 import type { Comparison } from './compare.ts'
-import { ModelMonitor, type MonitorReport } from './monitor.ts'
+import { ModelMonitor, type MonitorReport, type WatchSnapshot } from './monitor.ts'
 import {
   type AuditEntry,
   ModelRegistry,
@@ -51,8 +53,25 @@ export class ModelOps {
   readonly registry: ModelRegistry
   private serving: ServingPack | undefined
 
+  /** Where the monitor's watches are saved across restarts (saveMonitors). */
+  private readonly monitorsPath: string
+
   constructor(dataDir: string, now: () => number = Date.now) {
     this.registry = new ModelRegistry(dataDir, now)
+    this.monitorsPath = join(dataDir, 'model-monitors.json')
+    this.monitor.restore(readMonitors(this.monitorsPath))
+  }
+
+  /**
+   * Saves the monitor's watches (counts, histograms, reference and current windows) so that a
+   * restart takes them up again; written whole to a temporary file, then renamed over the old.
+   */
+  saveMonitors(): void {
+    const snapshots = this.monitor.snapshot()
+    if (snapshots.length === 0) return
+    const tmp = `${this.monitorsPath}.tmp`
+    writeFileSync(tmp, JSON.stringify({ version: 1, watches: snapshots }))
+    renameSync(tmp, this.monitorsPath)
   }
 
   /** Options for loading a pack's models on this node. */
@@ -170,4 +189,24 @@ export class ModelOps {
       )
     return r.pack
   }
+}
+
+/**
+ * The saved watches, or none: a missing file is a first start, and a damaged one (a crash cannot
+ * tear it — it is replaced by rename — but a disk can) only costs the monitor its history, so it
+ * is reported on standard error and the node starts with fresh watches.
+ */
+function readMonitors(path: string): WatchSnapshot[] {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    return []
+  }
+  try {
+    const saved = JSON.parse(text) as { version?: unknown; watches?: unknown }
+    if (saved.version === 1 && Array.isArray(saved.watches)) return saved.watches as WatchSnapshot[]
+  } catch {}
+  process.stderr.write(`${path}: not a saved model monitor; model monitors start afresh\n`)
+  return []
 }

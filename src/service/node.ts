@@ -563,6 +563,12 @@ export class BulwarkNode {
   // ── housekeeping ────────────────────────────────────────────────────
 
   async snapshot(): Promise<void> {
+    try {
+      this.models.saveMonitors()
+    } catch (e) {
+      // Monitors are history, not state a decision depends on: the feature snapshot goes on.
+      process.stderr.write(`model monitors not saved: ${(e as Error).message}\n`)
+    }
     await saveFeatureSnapshot(
       this.store,
       this.repository,

@@ -89,6 +89,45 @@ describe('the model monitor', () => {
     expect(monitor.render()).toContain('bulwark_model_missing_inputs_total{model="m",input="b"} 20')
   })
 
+  it('carries a watch over a restart through its snapshot, and only to the same version', () => {
+    const feed = (monitor: ModelMonitor, w: ReturnType<ModelMonitor['watch']>, from: number, n: number) => {
+      for (let i = from; i < from + n; i++)
+        monitor.observe(w, {
+          champion: (i % 10) / 10 + (i >= 20 ? 0.05 : 0),
+          challenger: 0.5,
+          row: row(i, i % 3 ? 1 : Number.NaN),
+          latencyUs: i,
+          error: i === 4,
+        })
+    }
+    const first = new ModelMonitor()
+    feed(first, first.watch('m', 'v1', ['a', 'b'], config, 'v2'), 0, 15)
+    const saved = JSON.parse(JSON.stringify(first.snapshot()))
+    const second = new ModelMonitor()
+    second.restore(saved)
+    const w = second.watch('m', 'v1', ['a', 'b'], config, 'v2')
+    expect(second.report('m')).toEqual(first.report('m'))
+    // Both go on alike: the same rows give the same report, drift included.
+    feed(first, first.watch('m', 'v1', ['a', 'b'], config, 'v2'), 15, 12)
+    feed(second, w, 15, 12)
+    expect(second.report('m')).toEqual(first.report('m'))
+    expect(second.report('m')!.drift.some((d) => d.psi !== null)).toBe(true)
+
+    // Another version, other inputs or a damaged window start afresh.
+    const fresh = (snapshots: unknown, version = 'v1', inputs = ['a', 'b']) => {
+      const m = new ModelMonitor()
+      m.restore(snapshots as never)
+      m.watch('m', version, inputs, config, 'v2')
+      return m.report('m')!.rows
+    }
+    expect(fresh(saved)).toBe(15)
+    expect(fresh(saved, 'v3')).toBe(0)
+    expect(fresh(saved, 'v1', ['a'])).toBe(0)
+    const torn = [{ ...saved[0], reference: { ...saved[0].reference, data: 'AAAA' } }]
+    expect(fresh(torn)).toBe(0)
+    expect(fresh([{ ...saved[0], champion: [1, 2] }])).toBe(0)
+  })
+
   it('counts scores in fixed buckets and champion/challenger agreement', () => {
     const monitor = new ModelMonitor()
     const w = monitor.watch('m', 'v1', [], config, 'v2')

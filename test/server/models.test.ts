@@ -252,7 +252,9 @@ describe('the model registry over HTTP', () => {
     expect(audit.every((a: any) => !Number.isNaN(Date.parse(a.time)))).toBe(true)
   })
 
-  it('serves the registry champion again after a restart, with the audit kept', async () => {
+  it('serves the registry champion again after a restart, with the audit and the monitor kept', async () => {
+    const before = (await api.call('GET', '/v1/models/fraud/monitor')).body
+    expect(before.rows).toBeGreaterThan(0)
     await server.stop()
     server = await startServer({
       port: 0,
@@ -268,6 +270,11 @@ describe('the model registry over HTTP', () => {
     const detail = await api.call('GET', '/v1/models/fraud')
     expect(detail.body.audit).toHaveLength(4)
     expect(detail.body.champion).toBe(v1)
+    // The monitor carried on from where it was: one more row, in the same reference window.
+    const after = (await api.call('GET', '/v1/models/fraud/monitor')).body
+    expect(after.version).toBe(before.version)
+    expect(after.rows).toBe(before.rows + 1)
+    expect(after.reference).toEqual({ size: 20, filled: Math.min(20, before.reference.filled + 1) })
   })
 
   it('refuses what is not a model, unknown names, and lists the routes in the OpenAPI document', async () => {
