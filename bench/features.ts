@@ -13,6 +13,7 @@
 
 import { MemoryFeatureStore } from '../src/features/memory.ts'
 import type { FeatureOp, FeatureSpec } from '../src/features/types.ts'
+import { spec } from '../test/features/spec.ts'
 
 const KEYS = 100_000
 const N = 1_000_000
@@ -20,17 +21,6 @@ const SAMPLES = 7
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
-const spec = (
-  id: string,
-  kind: FeatureSpec['kind'],
-  windowMs: number,
-  retentionMs = windowMs,
-): FeatureSpec => ({
-  id,
-  kind,
-  windowMs,
-  retentionMs,
-})
 const specs = {
   count: spec('logins_1h#a1', 'count', HOUR),
   sum: spec('amount_1h#b2', 'sum', HOUR),

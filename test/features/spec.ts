@@ -1,4 +1,4 @@
-/** A feature spec for store tests: an id, a kind and a window (retention defaults to it). */
+/** A feature spec for the store tests and bench/features.ts: an id, a kind and a window (retention defaults to it). */
 
 import type { FeatureSpec } from '../../src/features/types.ts'
 
