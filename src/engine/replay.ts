@@ -272,6 +272,7 @@ export async function replayEvents(
   // With the repeated ids known, only their first decisions are kept (below); otherwise the
   // engine's ring of recent decisions answers repeats.
   const engine = memoryEngine(pack, clock, repeated ? { recentDecisions: 0 } : {})
+  const synchronous = engine.synchronous
   let maintained = queue[0]?.time ?? 0
   const firstDecisions = new Map<string, Decision>()
   const store = engine.features instanceof MemoryFeatureStore ? engine.features : undefined
@@ -309,8 +310,9 @@ export async function replayEvents(
         decision = first
         duplicate = true
       } else {
-        // The in-memory engine answers synchronously: no Promise and no microtask turn per event.
-        ;({ decision, duplicate } = engine.decideSync(event))
+        // The in-memory engine answers synchronously (no Promise, no microtask turn per event)
+        // unless a model scores only asynchronously (ONNX): then each decision is awaited in turn.
+        ;({ decision, duplicate } = synchronous ? engine.decideSync(event) : await engine.decide(event))
         if (typeof id === 'string' && repeated!.has(id)) firstDecisions.set(id, decision)
       }
       options.onDecision?.(decision, duplicate, event, q.time, q.line)

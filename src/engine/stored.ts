@@ -52,8 +52,10 @@ function fieldsPlain(fields: ReadonlyMap<string, FieldSpec>): Plain {
     const keys = Object.keys(v)
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!
+      const x = v[k]
+      if (x === undefined) continue // a validated event's slot of an absent field
       const plain = byName[k]
-      out[k] = plain !== undefined ? plain(v[k], pseudo) : toPlain(v[k])
+      out[k] = plain !== undefined ? plain(x, pseudo) : toPlain(x)
     }
     return out
   }

@@ -3,7 +3,9 @@
  * straight-line function, generated once when the pack loads: one block per field, in declaration
  * order, each with its own property read and write. A loop over the fields would read and write
  * through one site for every name, which V8 can only serve with its slowest (megamorphic) lookup;
- * here each site only ever sees one name and one object shape.
+ * here each site only ever sees one name and one object shape. The object it builds has a slot
+ * for every declared field from the start (absent: undefined), so all events of a type share one
+ * shape too, and so do the reads downstream (rules, features, storage).
  *
  * Nothing from the pack is written into the generated source: it holds fixed templates and
  * field indexes, and every name, bound, enum and converter is passed in as a value and read from
@@ -102,9 +104,16 @@ export function generateFieldsConverter(
     )
     .join('\n')
   const body = steps.map(blockOf).join('\n')
+  // Every declared field gets its slot first, in declaration order (an absent one holds
+  // undefined): all events of a type then share one object shape, so the property reads of the
+  // rules, features and storage after validation stay monomorphic however optional fields come
+  // and go. A name Object.prototype also has is left out (assigning `__proto__` would not
+  // define it); it is read as an own property anyway.
   const source = `${constants}
+const empty = {}
+for (const step of steps) if (!step.inherited) empty[step.name] = undefined
 return function validateFields(v, problems, path) {
-  const out = {}
+  const out = { ...empty }
   // Own properties only: a plain object's other inherited names are Object.prototype's.
   const plain = getPrototypeOf(v) === objectPrototype
   let x

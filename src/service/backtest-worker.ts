@@ -4,7 +4,8 @@
  * from their files (a bad pack is answered with its diagnostics at once), receives the stored
  * events as JSON-lines chunks with their labels while the main thread still reads storage, then
  * runs the very backtest `bulwark backtest` runs (eval/backtest.ts) on the stored-events variants
- * of the packs (stored-replay.ts) and posts the report back.
+ * of the packs (stored-replay.ts) and posts the report back. Every answer comes after the models
+ * of the packs loaded so far are released, and says how many were (`released`).
  */
 
 import { parentPort, workerData } from 'node:worker_threads'
@@ -39,26 +40,50 @@ export type FromBacktestWorker =
         col: number
       }[]
       readonly text: string
+      /** Model sessions of packs already loaded, released before this answer. */
+      readonly released: number
     }
   | { readonly op: 'loaded'; readonly candidate: string; readonly baseline: string }
   | {
       readonly op: 'done'
       readonly report: Awaited<ReturnType<typeof backtest>>
       readonly pii: { readonly baseline: PiiReads; readonly candidate: PiiReads; readonly fields: string[] }
+      /** Model sessions of both packs, released before this answer. */
+      readonly released: number
     }
-  | { readonly op: 'failed'; readonly message: string }
+  | { readonly op: 'failed'; readonly message: string; readonly released: number }
 
 const port = parentPort!
 const data = workerData as BacktestWorkerData
 
-/** A pack with its models (a `registry:` model cannot load here: the worker has no registry). */
-async function load(which: 'candidate' | 'baseline', files: PackFiles): Promise<Pack | undefined> {
+/**
+ * Releases the packs' models (their native ONNX sessions): the parent terminates this thread
+ * once it has an answer, and a terminated thread does not release them. Resolves with how many
+ * models were released, which every answer reports.
+ */
+async function release(packs: readonly Pack[]): Promise<number> {
+  await Promise.all(packs.map((p) => p.modelStage?.retire())).catch(() => {})
+  return packs.reduce((n, p) => n + (p.modelStage?.isReleased ? p.modelStage.owned.length : 0), 0)
+}
+
+/**
+ * A pack with its models (a `registry:` model cannot load here: the worker has no registry). A
+ * pack that does not load is answered with its diagnostics, after the packs `loaded` before it
+ * (never used now) are released.
+ */
+async function load(
+  which: 'candidate' | 'baseline',
+  files: PackFiles,
+  loaded: readonly Pack[] = [],
+): Promise<Pack | undefined> {
   const r = await loadPackWithModels(files)
   if (r.ok) return r.pack
+  const released = await release(loaded)
   port.postMessage({
     op: 'rejected',
     which,
     ...diagnosticsDetails(r.diagnostics),
+    released,
   } satisfies FromBacktestWorker)
   return undefined
 }
@@ -71,9 +96,7 @@ function piiPaths(packs: readonly Pack[]): string[] {
 }
 
 const candidate = await load('candidate', data.candidate)
-const baseline = candidate && (await load('baseline', data.baseline))
-// A candidate whose baseline did not load is never used: its models are released now.
-if (candidate && !baseline) await candidate.modelStage?.retire()
+const baseline = candidate && (await load('baseline', data.baseline, [candidate]))
 if (candidate && baseline) {
   port.postMessage({
     op: 'loaded',
@@ -97,24 +120,25 @@ if (candidate && baseline) {
     const b = storedEventsPack(baseline)
     const c = storedEventsPack(candidate)
     const labels: Labels = { byEvent, lines: byEvent.size, rejected: 0, problems: [] }
-    // The packs' models are released before the answer goes out: the parent terminates this
-    // thread once it has it, and a terminated thread does not release native ONNX sessions.
-    const release = () =>
-      Promise.all([candidate.modelStage?.retire(), baseline.modelStage?.retire()]).catch(() => {})
-    backtest(c.pack, b.pack, events, labels, data.examples)
-      .finally(release)
-      .then(
-        (report) =>
-          port.postMessage({
-            op: 'done',
-            report,
-            pii: { baseline: b.reads, candidate: c.reads, fields: piiPaths([baseline, candidate]) },
-          } satisfies FromBacktestWorker),
-        (e: unknown) =>
-          port.postMessage({
-            op: 'failed',
-            message: (e as Error)?.message ?? String(e),
-          } satisfies FromBacktestWorker),
-      )
+    // The packs' models are released before the answer goes out (release()).
+    backtest(c.pack, b.pack, events, labels, data.examples).then(
+      async (report) => {
+        const released = await release([candidate, baseline])
+        port.postMessage({
+          op: 'done',
+          report,
+          pii: { baseline: b.reads, candidate: c.reads, fields: piiPaths([baseline, candidate]) },
+          released,
+        } satisfies FromBacktestWorker)
+      },
+      async (e: unknown) => {
+        const released = await release([candidate, baseline])
+        port.postMessage({
+          op: 'failed',
+          message: (e as Error)?.message ?? String(e),
+          released,
+        } satisfies FromBacktestWorker)
+      },
+    )
   })
 }

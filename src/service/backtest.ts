@@ -162,6 +162,8 @@ export interface BacktestContext {
   readonly serving: Pack
   /** Receives the worker while it runs (so that closing the node can stop it). */
   readonly onWorker?: (worker: Worker | undefined) => void
+  /** Told how many models the worker released before its last answer (tests observe it). */
+  readonly onModelsReleased?: (models: number) => void
 }
 
 async function versionFiles(repository: Repository, version: string, which: string): Promise<PackFiles> {
@@ -225,6 +227,7 @@ export async function runBacktest(ctx: BacktestContext, req: BacktestRequest): P
 
   try {
     const loaded = await receive()
+    if (loaded.op === 'rejected') ctx.onModelsReleased?.(loaded.released)
     if (loaded.op === 'rejected')
       throw new BulwarkError(
         'BACKTEST_POLICY_REJECTED',
@@ -283,6 +286,7 @@ export async function runBacktest(ctx: BacktestContext, req: BacktestRequest): P
     const truncated = events === req.limit && (await repo.storedEvents(window, after, 1)).length > 0
     worker.postMessage({ op: 'run' } satisfies ToBacktestWorker)
     const done = await receive()
+    if (done.op === 'done' || done.op === 'failed') ctx.onModelsReleased?.(done.released)
     if (done.op !== 'done') throw unexpected(done)
     const report: ServerBacktestReport = {
       ...done.report,

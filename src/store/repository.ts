@@ -193,6 +193,12 @@ export interface Repository {
   ): Promise<{ batches: FeatureUpdateBatch[]; lastSeq: number }>
   /** Highest seq committed so far (0 when empty). */
   lastSeq(): Promise<number>
+  /**
+   * Resolves once the database holds every write acknowledged so far: for readers of the database
+   * through a connection of their own (the model registry's comparison on labels), since a write
+   * is acknowledged once journalled and applied a little later.
+   */
+  settled(): Promise<void>
 
   /** Applies label changes made outside a decision (API, reviewers). */
   applyLabelOps(ops: readonly LabelOp[]): Promise<void>

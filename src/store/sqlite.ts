@@ -545,6 +545,10 @@ export class SqliteRepository implements Repository {
     return (await this.read()).lastSeq()
   }
 
+  async settled(): Promise<void> {
+    await this.read()
+  }
+
   /**
    * The highest seq handed to a decision so far, read synchronously: every decision at or below
    * it has been passed to record(), so its feature updates are in memory. A feature snapshot
@@ -559,6 +563,7 @@ export class SqliteRepository implements Repository {
     return this.write(
       () => ops.forEach(checkLabelOp),
       (seq) => ({ kind: 'labels', seq, ops }),
+      'durable',
     )
   }
 
@@ -574,6 +579,7 @@ export class SqliteRepository implements Repository {
     return this.write(
       () => labels.forEach(checkTruthLabel),
       (seq) => ({ kind: 'truth', seq, labels }),
+      'durable',
     )
   }
 
@@ -597,6 +603,7 @@ export class SqliteRepository implements Repository {
     return this.write(
       () => entries.forEach(checkListEntry),
       (seq) => ({ kind: 'list-add', seq, entries }),
+      'durable',
     )
   }
 
@@ -615,6 +622,7 @@ export class SqliteRepository implements Repository {
     return this.write(
       () => checkPolicyVersion(v),
       (seq) => ({ kind: 'policy', seq, version: v }),
+      'durable',
     )
   }
 
@@ -671,9 +679,17 @@ export class SqliteRepository implements Repository {
 
   /**
    * A write other than a decision: `check` runs first, so bad input rejects alone; then it is
-   * journalled and applied in order with the decisions, and resolves once both are done.
+   * journalled and applied in order with the decisions. It resolves once both are done — or, with
+   * `until: 'durable'`, once it is in the journal, as a decision does: a journalled write is
+   * applied whatever happens next (a database locked for a while, a crash: the worker retries,
+   * recovery replays), so answering "failed" for it would announce a change that still happens.
+   * Reads wait for every write issued before them either way (sync()).
    */
-  private write<T>(check: () => void, entryOf: (seq: number) => OtherEntry): Promise<T> {
+  private write<T>(
+    check: () => void,
+    entryOf: (seq: number) => OtherEntry,
+    until: 'applied' | 'durable' = 'applied',
+  ): Promise<T> {
     if (this.reader === undefined || this.closed) return Promise.reject(this.unavailable())
     try {
       check()
@@ -691,6 +707,10 @@ export class SqliteRepository implements Repository {
       return applied as Promise<T>
     }
     const durable = this.journal.append(journalLine(entry), entry.seq)
+    if (until === 'durable') {
+      applied.catch(noop) // reported to the writes that wait for the database, not to this one
+      return durable.then(() => undefined as T)
+    }
     return Promise.all([applied, durable]).then(([result]) => result as T)
   }
 

@@ -4,7 +4,8 @@
  * random events with valid and invalid values of every kind: the same converted event, the same
  * problems in the same order, the same undeclared fields. Also: the messages and paths of each
  * kind of problem, inherited and odd field names (quotes, backslashes, `__proto__`, newlines:
- * names are never written into generated source), objects without a prototype.
+ * names are never written into generated source), objects without a prototype, and one object
+ * shape per type (every declared field has its slot, absent ones undefined).
  */
 
 import fc from 'fast-check'
@@ -31,6 +32,8 @@ function reference(
   path: string,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {}
+  // Every declared field has its slot, an absent one undefined (names Object.prototype has aside).
+  for (const name of fields.keys()) if (!(name in Object.prototype)) out[name] = undefined
   for (const [name, spec] of fields) {
     const x = Object.hasOwn(v, name) ? v[name] : undefined
     if (x === undefined || x === null) {
@@ -251,9 +254,21 @@ describe('validateEvent', () => {
       0,
     )
     expect(r.ok && r.dropped).toEqual(['zeta', 'od"d', 'alpha'])
-    expect(r.ok && Object.keys(r.event)).toEqual(['type', 'email', 'actor', 'id', 'time'])
+    const present = (e: Record<string, unknown>) => Object.keys(e).filter((k) => e[k] !== undefined)
+    expect(r.ok && present(r.event)).toEqual(['type', 'id', 'time', 'email', 'actor'])
+    expect(r.ok && present(r.event.actor as Record<string, unknown>)).toEqual(['id'])
     const clean = validateEvent(plans, { type: 'signup', actor: { id: 'u' } }, 0)
     expect(clean.ok && clean.dropped).toEqual([])
+  })
+
+  it('gives every event of a type the same keys in the same order, whichever fields are present', () => {
+    const a = validateEvent(plans, { type: 'signup', actor: { id: 'u' } }, 0)
+    const b = validateEvent(plans, { email: 'e', actor: { id: 'v' }, type: 'signup', id: 'x' }, 0)
+    expect(a.ok && b.ok).toBe(true)
+    if (!a.ok || !b.ok) return
+    expect(Object.keys(a.event)).toEqual(Object.keys(b.event))
+    expect(Object.keys(a.event)).toEqual([...plans.get('signup')!.fields.keys()])
+    expect(a.event.email).toBeUndefined()
   })
 
   it('fills a missing id with a new one made at `now`, or with makeId, and a missing time with `now`', () => {

@@ -40,7 +40,8 @@ export function dynamicField(o: unknown, field: string): unknown {
     if (!mapHas(o, field)) fail('EVAL_NO_SUCH_KEY', { key: JSON.stringify(field) }, true)
     return o.get(field)
   }
-  if (!isPlainObject(o) || !hasOwn(o, field))
+  // An undefined value is an absent key (a validated event's empty slot).
+  if (!isPlainObject(o) || !hasOwn(o, field) || o[field] === undefined)
     return fail('EVAL_NO_SUCH_KEY', { key: JSON.stringify(field) }, true)
   return o[field]
 }

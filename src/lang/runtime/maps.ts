@@ -2,7 +2,9 @@
  * CEL maps at runtime. Two shapes are accepted: plain objects with string keys (what JSON input
  * gives, read through own properties only) and JS Maps (map literals, non-string keys). Map keys
  * are stored canonically — numeric keys by numeric value — so `{1: 'a'}[1u]` and `[1.0]` find
- * the entry, as CEL's heterogeneous key equality requires.
+ * the entry, as CEL's heterogeneous key equality requires. In a plain object a key whose value is
+ * undefined is absent: a validated event keeps a slot for every declared field (see
+ * src/policy/field-steps.ts), and JSON input never holds undefined.
  */
 
 import { CelDouble, CelUint, fail } from './values.ts'
@@ -58,8 +60,9 @@ function lookup(m: CelMap, key: unknown): unknown {
     const v = m.get(k)
     return v === undefined && !m.has(k) ? ABSENT : v
   }
-  if (typeof key !== 'string') return ABSENT
-  return hasOwn(m, key) ? (m as Record<string, unknown>)[key] : ABSENT
+  if (typeof key !== 'string' || !hasOwn(m, key)) return ABSENT
+  const v = (m as Record<string, unknown>)[key]
+  return v === undefined ? ABSENT : v
 }
 
 export function mapHas(m: CelMap, key: unknown): boolean {
@@ -80,15 +83,18 @@ export function mapFind(m: CelMap, key: unknown): unknown {
 }
 
 export function mapSize(m: CelMap): number {
-  return m instanceof Map ? m.size : Object.keys(m).length
+  if (m instanceof Map) return m.size
+  let n = 0
+  for (const k in m) if (hasOwn(m, k) && (m as Record<string, unknown>)[k] !== undefined) n++
+  return n
 }
 
 export function mapKeys(m: CelMap): unknown[] {
-  return m instanceof Map ? [...m.keys()] : Object.keys(m)
+  return m instanceof Map ? [...m.keys()] : mapEntries(m).map(([k]) => k)
 }
 
 export function mapEntries(m: CelMap): [unknown, unknown][] {
-  return m instanceof Map ? [...m.entries()] : Object.entries(m)
+  return m instanceof Map ? [...m.entries()] : Object.entries(m).filter(([, v]) => v !== undefined)
 }
 
 /** Builds a map from entries, rejecting invalid and duplicate keys as CEL does. */

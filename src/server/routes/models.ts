@@ -133,7 +133,11 @@ export function registerModels(app: FastifyInstance, node: BulwarkNode): void {
         response: { 200: open('ModelDetail (docs/models.md)'), ...errors(401, 404) },
       },
     },
-    async (req) => node.models.detail((req.params as { name: string }).name),
+    async (req) => {
+      // The comparison reads labels and decisions through the registry's own connection.
+      await node.repository.settled()
+      return node.models.detail((req.params as { name: string }).name)
+    },
   )
 
   app.get(
