@@ -21,6 +21,9 @@ export const ERRORS = {
   INVALID_JSON: { status: 400, message: 'the body is not valid JSON: {detail}' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'the body is too large: {detail}' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type: {detail}' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'the request headers are too large: {detail}' },
+  REQUEST_TIMEOUT: { status: 408, message: 'request timeout: {detail}' },
+  EXPECTATION_FAILED: { status: 417, message: 'unsupported Expect header: {detail} (only 100-continue is)' },
   UNAVAILABLE: { status: 503, message: '{detail}' },
 
   // ── storage ────────────────────────────────────────────────────────────────

@@ -10,6 +10,12 @@ import { formatMessage } from '../core/errors.ts'
 import type { BulwarkNode } from '../service/node.ts'
 import { registerAuth } from './auth.ts'
 import { errorBody, registerErrorHandling } from './errors.ts'
+import {
+  answerClientError,
+  answerRouterError,
+  MAX_PATH_PARAM_LENGTH,
+  registerHttpRefusals,
+} from './http-refusals.ts'
 import { registerJsonBody } from './json-body.ts'
 import { registerActions } from './routes/actions.ts'
 import { registerAppeals } from './routes/appeals.ts'
@@ -39,6 +45,11 @@ export async function buildApp(node: BulwarkNode, options: AppOptions): Promise<
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
     // Fastify's own 503 while closing is not in the error format: answered below instead.
     return503OnClosing: false,
+    // Bad paths, over-long path parameters and malformed HTTP answer in the error format too.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    frameworkErrors: answerRouterError,
+    clientErrorHandler: answerClientError,
+    http: { requireHostHeader: false },
   })
   // Once the server begins to stop, a request arriving on an open keep-alive connection is
   // refused before anything else (authentication included) runs; Fastify adds Connection: close.
@@ -57,6 +68,7 @@ export async function buildApp(node: BulwarkNode, options: AppOptions): Promise<
   app.removeContentTypeParser('text/plain')
   registerJsonBody(app)
   registerErrorHandling(app)
+  registerHttpRefusals(app)
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

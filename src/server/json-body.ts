@@ -12,6 +12,7 @@
  */
 
 import type { FastifyInstance } from 'fastify'
+import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeep } from './json-depth.ts'
 
 /** Whether JSON text could hold a `__proto__` or `constructor` key (then parsed with care). */
 export function mayPoison(text: string): boolean {
@@ -29,6 +30,7 @@ export function registerJsonBody(app: FastifyInstance): void {
   )
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body as string
+    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return done(tooDeep(), undefined)
     if (text.length === 0 || mayPoison(text)) return careful(req, text, done)
     let parsed: unknown
     try {

@@ -60,8 +60,12 @@ function text(
   return v
 }
 
+/** The largest epoch milliseconds a Date holds (+275760-09-13). */
+const MAX_DATE_MS = 8.64e15
+
 function timeOf(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : undefined
+  // At most the last date JavaScript can represent: a later one is stored but cannot be presented.
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 && v <= MAX_DATE_MS ? v : undefined
   if (typeof v !== 'string' || !RFC3339.test(v)) return undefined
   const ms = Date.parse(v)
   return Number.isNaN(ms) ? undefined : ms

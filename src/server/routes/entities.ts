@@ -5,9 +5,9 @@
  */
 
 import type { FastifyInstance } from 'fastify'
-import { parseSpan } from '../../policy/features.ts'
 import type { BulwarkNode } from '../../service/node.ts'
 import { decisionSchema, errors } from '../schemas.ts'
+import { ttlOf } from '../ttl.ts'
 
 const labelSchema = {
   type: 'object',
@@ -106,7 +106,7 @@ export function registerEntities(app: FastifyInstance, node: BulwarkNode): void 
     async (req) => {
       const { type, id, name } = req.params as { type: string; id: string; name: string }
       const body = (req.body ?? {}) as { ttl?: string; source?: string }
-      const ttl = body.ttl ? parseSpan(body.ttl) : undefined
+      const ttl = ttlOf(body.ttl)
       const l = await node.setLabel(type, id, name, ttl, body.source ?? 'api')
       return { ...l, expiresAt: iso(l.expiresAt), setAt: iso(l.setAt) }
     },

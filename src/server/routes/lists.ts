@@ -5,9 +5,9 @@
  */
 
 import type { FastifyInstance } from 'fastify'
-import { parseSpan } from '../../policy/features.ts'
 import type { BulwarkNode } from '../../service/node.ts'
 import { errors } from '../schemas.ts'
+import { ttlOf } from '../ttl.ts'
 
 const nameParams = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const
 const valuesBody = {
@@ -96,12 +96,7 @@ export function registerLists(app: FastifyInstance, node: BulwarkNode): void {
       const { name } = req.params as { name: string }
       const body = req.body as { values: string[]; ttl?: string; source?: string }
       return {
-        added: await node.addListEntries(
-          name,
-          body.values,
-          body.ttl ? parseSpan(body.ttl) : undefined,
-          body.source ?? 'api',
-        ),
+        added: await node.addListEntries(name, body.values, ttlOf(body.ttl), body.source ?? 'api'),
       }
     },
   )

@@ -46,7 +46,7 @@ const open = (description: string) => ({ type: 'object', description, additional
 const nameParam = {
   type: 'object',
   required: ['name'],
-  properties: { name: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' } },
+  properties: { name: { type: 'string', pattern: '^[a-z][a-z0-9_]*$', maxLength: 100 } },
 } as const
 
 const actorBody = {
@@ -85,7 +85,7 @@ export function registerModels(app: FastifyInstance, node: BulwarkNode): void {
           additionalProperties: false,
           required: ['name', 'content'],
           properties: {
-            name: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' },
+            name: { type: 'string', pattern: '^[a-z][a-z0-9_]*$', maxLength: 100 },
             content: { type: 'string', description: 'The model file, base64.' },
             format: { type: 'string', enum: ['xgboost-json', 'lightgbm-text', 'logreg', 'onnx'] },
             card: { type: 'object', additionalProperties: true, description: 'The model card (card.json).' },
