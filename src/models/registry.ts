@@ -72,7 +72,8 @@ export interface Registration {
 /** Vets the roles a change would leave before it commits; throws to refuse the change. */
 export type RoleCheck = (name: string, served: ServedModels) => Promise<void>
 
-const NAME = /^[a-z][a-z0-9_]*$/
+/** A model name: also a directory name on disk, so bounded (the HTTP schemas say 100 too). */
+const NAME = /^[a-z][a-z0-9_]{0,99}$/
 const EXTENSIONS: Record<ModelFormat, string> = {
   'xgboost-json': 'json',
   logreg: 'json',
@@ -183,7 +184,7 @@ export class ModelRegistry {
     return this.serially(async () => {
       if (!NAME.test(r.name))
         throw invalid(
-          `model name '${r.name}' must be lower-case letters, digits and _, starting with a letter`,
+          `model name '${r.name.slice(0, 120)}' must be 1 to 100 lower-case letters, digits and _, starting with a letter`,
         )
       if (r.content.length === 0) throw invalid('the model file is empty')
       const version = createHash('sha256').update(r.content).digest('hex').slice(0, 12)

@@ -110,6 +110,22 @@ describe('bulwark models deploy, list, promote, rollback', () => {
       expect(version.metrics).toEqual({ auc: 0.9, f1: 0.8 })
       expect(version.card).toMatchObject({ name: 'fraud', model: { file: 'fraud.model.json' } })
       expect(readdirSync(join(data, 'models', 'fraud')).sort()).toEqual([`${v1}.json`, `${v2}.json`].sort())
+      // A name is a directory on disk: one too long for a file name is refused before any I/O.
+      const long = registry.register({
+        name: `m${'x'.repeat(300)}`,
+        content: Buffer.from(
+          JSON.stringify({
+            format: 'bulwark-logreg',
+            version: 1,
+            bias: 0,
+            features: [{ name: 'amount', weight: 1 }],
+          }),
+        ),
+        role: 'challenger',
+        actor: 'eve',
+      })
+      await expect(long).rejects.toMatchObject({ code: 'MODEL_REGISTRY_INVALID' })
+      await expect(long).rejects.toThrow(/must be 1 to 100 lower-case letters/)
     } finally {
       registry.close()
     }
