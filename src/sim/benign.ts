@@ -1,8 +1,9 @@
 /**
  * Benign traffic, assembled: app sessions of the population (a Poisson number per 10-minute
  * slice and time zone, following the diurnal curve, users drawn by their heavy-tailed activity),
- * logged-out visitors (visitors.ts), live rooms (live.ts), newcomers (newcomers.ts), viral
- * spikes (viral.ts), creator payouts and marketing pushes (business.ts).
+ * logged-out visitors (visitors.ts), live rooms (live.ts), newcomers (newcomers.ts; in live
+ * rooms newcomer-live.ts), viral spikes (viral.ts), creator payouts and marketing pushes
+ * (business.ts).
  * Campaigns get a handle on it to pick victims, rooms and ads from the same world.
  */
 
@@ -11,6 +12,7 @@ import { clientFor, diurnal } from './clients.ts'
 import type { Emit } from './event.ts'
 import { DAY } from './event.ts'
 import { Live } from './live.ts'
+import { NewcomersLive } from './newcomer-live.ts'
 import { Newcomers } from './newcomers.ts'
 import type { User } from './population.ts'
 import { Alias, type Rng } from './random.ts'
@@ -83,13 +85,15 @@ export function benignSources(world: World): BenignWorld {
   const sw: SessionWorld = { ids: world.ids, pop: world.pop, viral, ads }
   const active = new Alias(world.pop.users.map((u) => u.activity))
   const live = new Live(world, active)
-  const newcomers = new Newcomers(world, sw)
+  const newcomersLive = new NewcomersLive(world, live)
+  const newcomers = new Newcomers(world, sw, newcomersLive)
   return {
     sources: [
       new Sessions(world, sw),
       new Visitors(world, sw),
       live,
       newcomers,
+      newcomersLive,
       new Payouts(world),
       new Marketing(world, active),
     ],

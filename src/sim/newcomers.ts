@@ -4,6 +4,7 @@
  * a burst of short views — maybe the new-user promotion, a referral that qualifies hours later,
  * and a few more sessions over the next days. Once per world, a campus orientation: dozens of
  * students sign up from one university address with the university's e-mail domain.
+ * What newcomers do in live rooms is in newcomer-live.ts, which sees each of their sessions.
  */
 
 import { benignDevice } from './agents.ts'
@@ -12,6 +13,7 @@ import { benignEmail, emailDomain, localPart } from './email.ts'
 import type { Client, Emit } from './event.ts'
 import { DAY, HOUR, iso, make, SECOND } from './event.ts'
 import { COUNTRIES, type Country, homeIp } from './net.ts'
+import type { CampusOrientation, NewcomersLive } from './newcomer-live.ts'
 import { type User, zoneOf } from './population.ts'
 import type { Rng } from './random.ts'
 import { type SessionWorld, session } from './session.ts'
@@ -35,11 +37,13 @@ export class Newcomers extends Daily {
 
   private readonly world: World
   private readonly sw: SessionWorld
+  private readonly live: NewcomersLive | undefined
 
-  constructor(world: World, sw: SessionWorld) {
+  constructor(world: World, sw: SessionWorld, live?: NewcomersLive) {
     super('newcomers', world.params.start)
     this.world = world
     this.sw = sw
+    this.live = live
     this.rng = world.rng('newcomers')
   }
 
@@ -54,11 +58,10 @@ export class Newcomers extends Daily {
     }
     if (index === 0 && rng.chance(0.8)) {
       const country: Country = rng.pick(['US', 'GB', 'DE'])
-      const campus = {
-        ip: homeIp(rng, country),
-        domain: `student.${rng.pick(['uni-north', 'westfield', 'lakeshore'])}.edu`,
-      }
+      const ip = homeIp(rng, country)
+      const domain = `student.${rng.pick(['uni-north', 'westfield', 'lakeshore'])}.edu`
       const t0 = day + (10 - zoneOf(rng, country)[0]) * HOUR
+      const campus = { ip, domain, until: t0 + 1.5 * HOUR }
       const students = Math.max(8, Math.round(45 * Math.sqrt(this.world.scale)))
       for (let i = 0; i < students; i++) {
         const t = t0 + rng.next() * 1.5 * HOUR
@@ -71,7 +74,7 @@ export class Newcomers extends Daily {
   private arrive(
     start: number,
     country: Country,
-    campus: { ip: string; domain: string } | undefined,
+    campus: (CampusOrientation & { domain: string }) | undefined,
     emit: Emit,
   ): void {
     const rng = this.rng
@@ -128,7 +131,10 @@ export class Newcomers extends Daily {
     }
     if (rng.chance(0.25))
       emit(t + rng.exp(60 * SECOND), make('promo_redeem', user, client, { ...rng.pick(NEW_USER_CODES) }))
-    t = session(this.sw, rng, user, client, t + 10 * SECOND, emit)
+    const first = t + 10 * SECOND
+    t = session(this.sw, rng, user, client, first, emit)
+    this.live?.session(user, client, first, t, true)
+    if (campus) this.live?.student(campus, user, client)
     if (referrer) {
       const rd = referrer.devices[0]!
       emit(
@@ -147,7 +153,8 @@ export class Newcomers extends Daily {
     }
     for (let k = rng.int(5); k > 0; k--) {
       const at = start + rng.range(0.2, 4) * DAY
-      session(this.sw, rng, user, clientFor(rng, ids, user, at), at, emit)
+      const later = clientFor(rng, ids, user, at)
+      this.live?.session(user, later, at, session(this.sw, rng, user, later, at, emit), false)
     }
   }
 }

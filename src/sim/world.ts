@@ -29,6 +29,8 @@ export interface SimParams {
   readonly evasion: number
   /** Scales every campaign's volume. */
   readonly intensity: number
+  /** Benign newcomers join, chat and gift in live rooms (default true; off only to compare worlds). */
+  readonly newcomersInLive?: boolean
 }
 
 export interface World {
