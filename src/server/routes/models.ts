@@ -134,8 +134,10 @@ export function registerModels(app: FastifyInstance, node: BulwarkNode): void {
       },
     },
     async (req) => {
-      // The comparison reads labels and decisions through the registry's own connection.
-      await node.repository.settled()
+      // The comparison reads labels and decisions through the registry's own connection: first
+      // let the database catch up with the acknowledged writes. While it refuses writes (locked
+      // past its busy timeout, a full disk) the detail is still served, compared on what it holds.
+      await node.repository.settled().catch(() => undefined)
       return node.models.detail((req.params as { name: string }).name)
     },
   )
