@@ -28,6 +28,7 @@ import { registerLists } from './routes/lists.ts'
 import { registerModels } from './routes/models.ts'
 import { registerPolicy } from './routes/policy.ts'
 import { registerSystem } from './routes/system.ts'
+import { requestValidatorFactory } from './validation.ts'
 
 export interface AppOptions {
   readonly apiKey: string
@@ -42,7 +43,9 @@ export async function buildApp(node: BulwarkNode, options: AppOptions): Promise<
   const app = Fastify({
     logger: options.logger ? { level: 'info' } : false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    // Query strings, path parameters and headers are coerced to their types; JSON bodies never are.
+    schemaController: { compilersFactory: { buildValidator: requestValidatorFactory() } },
     // Fastify's own 503 while closing is not in the error format: answered below instead.
     return503OnClosing: false,
     // Bad paths, over-long path parameters and malformed HTTP answer in the error format too.
@@ -76,7 +79,7 @@ export async function buildApp(node: BulwarkNode, options: AppOptions): Promise<
         title: 'Bulwark API',
         version: '1',
         description:
-          'Real-time risk decisions for trust & safety. Every request but /healthz, /readyz and /docs needs `Authorization: Bearer <key>`. Errors are `{"error": {"code", "message", "details"}}` with the stable codes of docs/errors.md.',
+          'Real-time risk decisions for trust & safety. Every request but /healthz, /readyz and /docs needs `Authorization: Bearer <key>`. Errors are `{"error": {"code", "message", "details"}}` with the stable codes of docs/errors.md. Values in JSON bodies are never coerced: one of the wrong JSON type (`"true"` for `true`, `"x"` for `["x"]`) is a 400.',
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],

@@ -106,8 +106,8 @@ export const eventSchema = {
   properties: {
     type: { type: 'string' },
     id: { type: 'string' },
-    // No `type` keyword on purpose: the server coerces request types, which would turn epoch
-    // milliseconds into a string of digits (or `true` into "true"); the event validation checks it.
+    // No `type` keyword on purpose: the event validation checks the time, so that a bad one is a
+    // 400 EVENT_INVALID like any other bad field of an event (the schema would say INVALID_REQUEST).
     time: {
       description:
         'When the event happened: an RFC 3339 string (`2026-03-01T12:00:00Z`) or epoch milliseconds (a number); default: when it was received. Anything else is a 400 EVENT_INVALID.',

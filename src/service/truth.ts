@@ -71,6 +71,17 @@ function timeOf(v: unknown): number | undefined {
   return Number.isNaN(ms) ? undefined : ms
 }
 
+/**
+ * How far a label's time may be ahead of the server's clock: a label records a verdict already
+ * reached, so a later time is a mistake (a wrong year, microseconds taken for milliseconds), not a
+ * plan. A day of slack covers clock skew and time zones written wrongly.
+ */
+export const MAX_LABEL_LEAD_MS = 24 * 3600 * 1000
+
+function futureTimeMessage(time: number, now: number): string {
+  return `is ${new Date(time).toISOString()}, more than 24 hours after the server's clock (${new Date(now).toISOString()}): a label records a verdict already reached`
+}
+
 /** One label in the API's form, or its problems (pushed to `problems`). */
 function readLabel(raw: unknown, index: number, ctx: LabelContext, problems: LabelProblem[]) {
   const before = problems.length
@@ -112,6 +123,7 @@ function readLabel(raw: unknown, index: number, ctx: LabelContext, problems: Lab
   const source = text(r, 'source', MAX_TEXT, problem)
   const time = r.time === undefined ? ctx.now : timeOf(r.time)
   if (time === undefined) problem('time', 'must be an RFC 3339 time or epoch milliseconds')
+  else if (time > ctx.now + MAX_LABEL_LEAD_MS) problem('time', futureTimeMessage(time, ctx.now))
   const note = text(r, 'note', MAX_NOTE, problem)
   if (problems.length > before) return undefined
   const label: TruthLabel = {

@@ -1,7 +1,8 @@
 /**
  * `bulwark labels import` against a real server (in this process, over real HTTP): a file of
  * 1,500+ lines goes in batches, bad lines are reported by number and skipped while the good lines
- * of their batch are imported, `--source` fills lines that name none, and a clean file exits 0.
+ * of their batch are imported, `--source` fills lines that name none, a line dated more than 24
+ * hours ahead of the server's clock is reported and skipped, and a clean file exits 0.
  */
 
 import { writeFileSync } from 'node:fs'
@@ -13,10 +14,11 @@ import { lines, type Run, runAll } from './run.ts'
 
 let server: RunningServer
 let api: Client
-let r: Record<'mixed' | 'clean' | 'unreachable' | 'usage', Run>
+let r: Record<'mixed' | 'clean' | 'future' | 'unreachable' | 'usage', Run>
 const dir = tempDir('bulwark-labels-cli-')
 const mixed = join(dir, 'labels.jsonl')
 const clean = join(dir, 'clean.jsonl')
+const future = join(dir, 'future.jsonl')
 
 beforeAll(async () => {
   server = await inProcess()
@@ -44,10 +46,23 @@ beforeAll(async () => {
   ]
   writeFileSync(mixed, `${file.join('\n')}\n`)
   writeFileSync(clean, `${good.slice(0, 3).join('\n').replaceAll('imp-', 'clean-')}\n`)
+  // Line 2 is dated a year ahead (a typo in the year): refused by the server; lines 1 and 3 go in.
+  const yearAhead = new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString()
+  writeFileSync(
+    future,
+    [
+      { event_id: 'past-1', malicious: true, time: '2026-01-05T10:00:00Z' },
+      { event_id: 'future-2', malicious: true, time: yearAhead },
+      { event_id: 'now-3', malicious: false },
+    ]
+      .map((l) => JSON.stringify(l))
+      .join('\n'),
+  )
   process.env.BULWARK_API_KEY = API_KEY
   r = await runAll({
     mixed: [['labels', 'import', mixed, '--url', server.url, '--source', 'chargeback']],
     clean: [['labels', 'import', clean, '--url', `${server.url}/`]],
+    future: [['labels', 'import', future, '--url', server.url]],
     unreachable: [['labels', 'import', clean, '--url', 'http://127.0.0.1:9']],
     usage: [['labels', 'export', clean]],
   })
@@ -92,6 +107,20 @@ describe('bulwark labels import', () => {
 
   it('exits 0 on a clean file (the URL may end with a slash)', () => {
     expect(r.clean).toEqual({ code: 0, stdout: `imported 3 of 3 labels from ${clean}\n`, stderr: '' })
+  })
+
+  it('reports a line dated more than 24 hours ahead of the server and imports the others', async () => {
+    expect(r.future.code).toBe(1)
+    expect(r.future.stdout).toBe(`imported 2 of 3 labels from ${future}\n`)
+    expect(lines(r.future.stderr)).toEqual([
+      expect.stringMatching(
+        /^line 2: time is \d{4}-.+Z, more than 24 hours after the server's clock \(.+\): a label records a verdict already reached$/,
+      ),
+    ])
+    const label = async (id: string) => (await api.call('GET', `/v1/labels?event_id=${id}`)).body.labels
+    expect(await label('future-2')).toEqual([])
+    expect(await label('past-1')).toHaveLength(1)
+    expect(await label('now-3')).toHaveLength(1)
   })
 
   it('exits 1 when the server cannot be reached, and on a usage error', () => {

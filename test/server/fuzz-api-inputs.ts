@@ -2,8 +2,9 @@
  * Hostile inputs for the generative API test (fuzz-api.test.ts): raw HTTP requests sent with
  * node:http (so paths, bytes and headers reach the server exactly as written, with no URL
  * normalisation), fast-check arbitraries for path segments, query strings, content types and
- * bodies, the deterministic one-field mutations of a valid body, and the check that an answer
- * is in the API's error envelope with a registry code.
+ * bodies, the deterministic one-field mutations of a valid body (wrong values, and the right
+ * value with the wrong JSON type), and the check that an answer is in the API's error envelope
+ * with a registry code.
  */
 
 import { Agent, request } from 'node:http'
@@ -209,6 +210,38 @@ export function mutations(valid: unknown, depth = 3): string[] {
     out.push(`{${inner}${sep}"\\u005f_proto__":{"polluted":true}}`)
   }
   return out
+}
+
+/**
+ * The same value with the wrong JSON type — what a validator that coerces types would silently
+ * take for the right one: a number or boolean as a string (`5` → `"5"`, `true` → `"true"`), a
+ * numeric string as a number, a scalar or object where one was expected as an array of one, and
+ * where an array was expected its first element (or a string when it is empty).
+ */
+export function wrongTypesOf(v: unknown): unknown[] {
+  if (v === null || v instanceof RawJson) return []
+  if (Array.isArray(v)) return [v.length > 0 ? v[0] : 'x']
+  if (typeof v === 'number' || typeof v === 'boolean') return [String(v), [v]]
+  if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) return [Number(v), [v]]
+  return [[v]]
+}
+
+/** One field of a valid body given the right value with the wrong JSON type. */
+export interface TypeMutation {
+  /** The field, as a JSON pointer (`/labels/0/malicious`). */
+  readonly pointer: string
+  readonly text: string
+}
+
+/** Every field of the valid body down to `depth` levels, with each of its wrong types. */
+export function typeMutations(valid: unknown, depth = 3): TypeMutation[] {
+  return paths(valid, depth).flatMap((path) => {
+    const value = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], valid)
+    return wrongTypesOf(value).map((wrong) => ({
+      pointer: `/${path.join('/')}`,
+      text: jsonText(replaced(valid, path, wrong, false)),
+    }))
+  })
 }
 
 // ── arbitraries ───────────────────────────────────────────────────────────────────────

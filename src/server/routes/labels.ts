@@ -6,7 +6,8 @@
  *
  * POST /v1/labels declares its body schema for the OpenAPI document only: the node checks the
  * batch itself (service/truth.ts), so that every problem comes back as one LABELS_INVALID with
- * the index and field of each, and so that nothing is coerced (`"malicious": "true"` is refused).
+ * the index and field of each (`"malicious": "true"` at index 3 is `labels[3].malicious`), where
+ * the schema would answer INVALID_REQUEST. Like every body, nothing in it is coerced.
  */
 
 import type { FastifyInstance } from 'fastify'
@@ -43,7 +44,7 @@ const labelIn = {
     source: { ...text, examples: ['review', 'chargeback', 'user_report', 'import'] },
     time: {
       description:
-        'When the verdict was reached: RFC 3339 or epoch milliseconds; default now. Of several labels of one event or entity, the latest by time is in force.',
+        "When the verdict was reached: RFC 3339 or epoch milliseconds, at most 24 hours ahead of the server's clock; default now. Of several labels of one event or entity, the latest by time is in force.",
       examples: ['2026-03-01T12:00:00Z', 1772366400000],
     },
     note: { type: 'string', minLength: 1, maxLength: 2000 },
