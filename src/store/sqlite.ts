@@ -698,6 +698,9 @@ export class SqliteRepository implements Repository {
     }
     if (this.failure !== undefined) return Promise.reject(this.failure)
     const entry = entryOf(++this.seq)
+    // Journalled and answered once durable: nothing waits for the database to apply it.
+    if (this.journal !== undefined && until === 'durable')
+      return this.journal.append(journalLine(entry), entry.seq).then(() => undefined as T)
     const applied = new Promise<unknown>((resolve, reject) => {
       this.writeWaiters.set(entry.seq, { resolve, reject })
     })
@@ -707,10 +710,6 @@ export class SqliteRepository implements Repository {
       return applied as Promise<T>
     }
     const durable = this.journal.append(journalLine(entry), entry.seq)
-    if (until === 'durable') {
-      applied.catch(noop) // reported to the writes that wait for the database, not to this one
-      return durable.then(() => undefined as T)
-    }
     return Promise.all([applied, durable]).then(([result]) => result as T)
   }
 
