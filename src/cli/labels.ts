@@ -115,8 +115,9 @@ export const labelsCommand: Command = {
   Reads labels, one JSON object per line, from FILE (- for standard input):
     {"event_id": "evt-1", "malicious": true, "area": "spam", "campaign": "c1", "damage": 3}
   or with "entity": {"type": "user", "id": "u-1"} instead of "event_id"; optional "source",
-  "time" (RFC 3339 or epoch ms; default: when the server receives it) and "note". Posts them to
-  the server's POST /v1/labels in batches of 1,000, with the key in BULWARK_API_KEY.
+  "time" (RFC 3339 or epoch ms, at most 24 hours ahead of the server's clock; default: when the
+  server receives it) and "note". Posts them to the server's POST /v1/labels in batches of
+  1,000, with the key in BULWARK_API_KEY.
   --url URL    the server (default http://127.0.0.1:8080)
   --source S   the source of lines that name none (default import)
 
