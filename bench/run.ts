@@ -7,11 +7,15 @@
  *    request a different event — and on a bare Fastify hello-world server sent the very same
  *    requests (same bodies, connections and duration), so the ratio prices Bulwark's work, not
  *    the cost of uploading and parsing a JSON body. The hello-world's GET / is measured too and
- *    reported as `hello_get_rps` / `ratio_get`. Each server runs in its own process; bodies are
- *    serialised before the run so the load generator costs the same for both.
+ *    reported as `hello_get_rps` / `ratio_get`. Between the two, the durable floor
+ *    (bench/floor-server.ts: the same POSTs, each appended to Bulwark's journal and answered once
+ *    on stable storage, nothing decided) splits the gap into the price of durability
+ *    (`floor_rps` / `hello_rps`) and the price of Bulwark's own work (`ratio_floor`, decide /
+ *    floor). Each server runs in its own process; bodies are serialised before the run so the
+ *    load generator costs the same for all.
  *
  * Last line: {"decide_rps","hello_rps","ratio","decide_p50_ms","decide_p99_ms",
- * "inprocess_p50_us","inprocess_p99_us","hello_get_rps","ratio_get"}.
+ * "inprocess_p50_us","inprocess_p99_us","hello_get_rps","ratio_get","floor_rps","ratio_floor"}.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -121,6 +125,11 @@ server.child.kill('SIGTERM')
 await new Promise((r) => server.child.once('exit', r))
 rmSync(dataDir, { recursive: true, force: true })
 
+const floor = await start(['--import', 'tsx', 'bench/floor-server.ts'], { BULWARK_API_KEY: 'bench-key' })
+const durableFloor = await load(post(`${floor.url}/v1/decide`, 'floor'))
+floor.child.kill('SIGTERM')
+await new Promise((r) => floor.child.once('exit', r))
+
 const hello = await start(['--import', 'tsx', 'bench/hello-server.ts'])
 const baseline = await load(post(`${hello.url}/v1/decide`, 'hello'))
 const baselineGet = await load({ url: `${hello.url}/` })
@@ -136,8 +145,10 @@ const result = {
   inprocess_p99_us: Math.round(pct(latencies, 0.99) * 10) / 10,
   hello_get_rps: Math.round(baselineGet.requests.average),
   ratio_get: Math.round((decide.requests.average / baselineGet.requests.average) * 1000) / 1000,
+  floor_rps: Math.round(durableFloor.requests.average),
+  ratio_floor: Math.round((decide.requests.average / durableFloor.requests.average) * 1000) / 1000,
 }
-const non2xx = decide.non2xx + decide.errors
+const non2xx = decide.non2xx + decide.errors + durableFloor.non2xx + durableFloor.errors
 console.log(
   `policy ${pack.name} ${pack.version}: ${pack.rules.length} rules, ${pack.features.length} features`,
 )
@@ -151,6 +162,9 @@ console.log(
 console.log(`  hello world, same POSTs    ${result.hello_rps} req/s   decide / hello = ${result.ratio}`)
 console.log(
   `  hello world, GET /         ${result.hello_get_rps} req/s   decide / hello GET = ${result.ratio_get}`,
+)
+console.log(
+  `  durable floor, same POSTs  ${result.floor_rps} req/s   floor / hello = ${Math.round((durableFloor.requests.average / baseline.requests.average) * 1000) / 1000}, decide / floor = ${result.ratio_floor}`,
 )
 if (non2xx) console.log(`WARNING: ${non2xx} requests failed`)
 if (values.json) console.log(JSON.stringify(result))
