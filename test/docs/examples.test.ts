@@ -17,7 +17,7 @@ import { cpSync, readFileSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../../src/server/start.ts'
-import { API_KEY, PII_KEY, tempDir } from '../server/harness.ts'
+import { API_KEY, PII_KEY, replyBody, tempDir } from '../server/harness.ts'
 import { type DocRequest, docRequests, shellWords } from './doc-requests.ts'
 
 const ROOT = new URL('../../', import.meta.url).pathname
@@ -56,14 +56,7 @@ async function send(url: string, request: DocRequest, cwd: string): Promise<Answ
     headers,
     ...(body !== undefined ? { body } : {}),
   })
-  const text = await res.text()
-  let parsed: unknown = text
-  try {
-    parsed = text ? JSON.parse(text) : undefined
-  } catch {
-    // metrics are text
-  }
-  return { status: res.status, body: parsed }
+  return { status: res.status, body: await replyBody(res) }
 }
 
 /**

@@ -58,15 +58,18 @@ export function client(url: string, apiKey = API_KEY): Client {
             }
           : {}),
       })
-      const text = await res.text()
-      let parsed: unknown = text
-      try {
-        parsed = text ? JSON.parse(text) : undefined
-      } catch {
-        // metrics and docs are not JSON
-      }
-      return { status: res.status, body: parsed }
+      return { status: res.status, body: await replyBody(res) }
     },
+  }
+}
+
+/** A reply's body: parsed JSON, or the text itself (metrics and docs are not JSON). */
+export async function replyBody(res: Response): Promise<unknown> {
+  const text = await res.text()
+  try {
+    return text ? JSON.parse(text) : undefined
+  } catch {
+    return text
   }
 }
 
