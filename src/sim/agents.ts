@@ -95,10 +95,20 @@ export const commonFingerprints = (ids: Ids): string[] =>
 /** A new install id on the same hardware (reinstall / app data reset): the fingerprint stays. */
 export const reinstall = (ids: Ids, d: Device): Device => ({ ...d, id: ids.next('d') })
 
-/** A client for automation: at low evasion it says what it is, at high evasion it passes as real. */
-export function scriptedDevice(rng: Rng, ids: Ids, evasion: number, fingerprint?: string): Device {
+/**
+ * A client for automation: at low evasion it says what it is, at high evasion it passes as real —
+ * a device drawn as a real person's, so an iPhone may share one of the `common` fingerprints of
+ * popular models as real iPhones do (only iOS devices draw from `common`).
+ */
+export function scriptedDevice(
+  rng: Rng,
+  ids: Ids,
+  evasion: number,
+  common: readonly string[],
+  fingerprint?: string,
+): Device {
   if (rng.chance(evasion)) {
-    const d = benignDevice(rng, ids, [])
+    const d = benignDevice(rng, ids, common)
     return fingerprint ? { ...d, fingerprint } : d
   }
   const emulator = rng.chance(0.5)

@@ -109,6 +109,14 @@ export const proxyIp = (rng: Rng): string => v4(rng, HOME[rng.pick(COUNTRIES)])
 export const hostingIp = (rng: Rng, listed = 0.7): string =>
   v4(rng, rng.chance(listed) ? HOSTING_LISTED : HOSTING_UNLISTED)
 
+/** Whether `ip` is in one of the hosting ranges above, listed or not (IPv6 never is here). */
+export function isHostingIp(ip: string): boolean {
+  const o = ip.split('.')
+  if (o.length !== 4) return false
+  const n = o.reduce((x, part) => x * 256 + Number(part), 0)
+  return [...HOSTING_LISTED, ...HOSTING_UNLISTED].some(([base, size]) => n >= base && n < base + size)
+}
+
 function v6(rng: Rng, prefix: string): string {
   const g = () => rng.int(0x10000).toString(16)
   return `${prefix}:${g()}:${g()}:${g()}:${g()}:${g()}:${g()}`

@@ -2,19 +2,23 @@
  * New users behaving like new users: a signup (mostly from a phone, a good captcha score, now
  * and then a poor one), then onboarding — dozens of suggested accounts followed in a minute and
  * a burst of short views — maybe the new-user promotion, a referral that qualifies hours later,
- * and a few more sessions over the next days. Once per world, a campus orientation: dozens of
- * students sign up from one university address with the university's e-mail domain.
+ * and a few more sessions over the next days. Some pick a handle ending in a birth date or a
+ * phone number's tail (`personalHandles` in email.ts, 6.5%), some arrive through a creator
+ * partnership and redeem its code (3%), some sign up with a consumer VPN on (3%); each of these
+ * draws from a stream of its own (`newcomers/names`, `/partner`, `/vpn`), so every other
+ * newcomer's events are what they were without them. Once per world, a campus orientation:
+ * dozens of students sign up from one university address with the university's e-mail domain.
  * What newcomers do in live rooms is in newcomer-live.ts, which sees each of their sessions.
  */
 
 import { benignDevice } from './agents.ts'
 import { clientFor, diurnalTime } from './clients.ts'
-import { benignEmail, emailDomain, localPart } from './email.ts'
+import { benignEmail, emailDomain, localPart, personalHandles, withLocalPart } from './email.ts'
 import type { Client, Emit } from './event.ts'
 import { DAY, HOUR, iso, make, SECOND } from './event.ts'
-import { COUNTRIES, type Country, homeIp } from './net.ts'
+import { COUNTRIES, type Country, homeIp, hostingIp } from './net.ts'
 import type { CampusOrientation, NewcomersLive } from './newcomer-live.ts'
-import { type User, zoneOf } from './population.ts'
+import { type Creator, type User, zoneOf } from './population.ts'
 import type { Rng } from './random.ts'
 import { type SessionWorld, session } from './session.ts'
 import { Daily, type Episode } from './source.ts'
@@ -30,8 +34,50 @@ const NEW_USER_CODES = [
   { code: 'HOLIDAY-GIFT', campaign: 'holiday', value: 3, new_user_only: true },
 ] as const
 
+/**
+ * A creator partnership's code: newcomers who arrive through a partner creator's video redeem it
+ * (3% of newcomers, instead of any other new-user code). Farms redeem it too — it leaked.
+ */
+export const CREATOR_PARTNER = {
+  code: 'CREATOR-PARTNER-100',
+  campaign: 'creator-partner',
+  value: 10,
+  new_user_only: true,
+} as const
+const CREATOR_PARTNER_SHARE = 0.03
+/**
+ * Newcomers who sign up with a consumer VPN on: 3% (established users: 5%, population.ts). Their
+ * signup session comes through it, as 70% of their later sessions do (as established users').
+ */
+const VPN_SHARE = 0.03
+const VPN_SESSIONS = 0.7
+
+/**
+ * Onboarding: the new account follows 10–40 suggested popular accounts within a minute or so of
+ * signing up. `follow` sends each follow (at, whom, from which surface); returns when the last
+ * one was sent. Benign newcomers and incentive-fraud accounts that warm up both use it.
+ */
+export function onboardingFollows(
+  rng: Rng,
+  creators: readonly Creator[],
+  t: number,
+  follow: (at: number, target: Creator, source: 'onboarding' | 'suggestion') => void,
+): number {
+  t += rng.exp(40 * SECOND)
+  for (let i = 10 + rng.int(30); i > 0; i--) {
+    const c = creators[Math.min(creators.length - 1, rng.int(25))]!
+    t += rng.exp(1.5 * SECOND)
+    follow(t, c, rng.chance(0.7) ? 'onboarding' : 'suggestion')
+  }
+  return t
+}
+
 export class Newcomers extends Daily {
   private readonly rng: Rng
+  /** Handles with long digit tails, creator-partner codes, VPNs: each on a stream of its own. */
+  private readonly names: Rng
+  private readonly partner: Rng
+  private readonly vpn: Rng
   /** Newcomers created so far (counted in the manifest's benign users). */
   count = 0
 
@@ -45,6 +91,9 @@ export class Newcomers extends Daily {
     this.sw = sw
     this.live = live
     this.rng = world.rng('newcomers')
+    this.names = world.rng('newcomers/names')
+    this.partner = world.rng('newcomers/partner')
+    this.vpn = world.rng('newcomers/vpn')
   }
 
   protected plan(day: number, index: number): Episode[] {
@@ -101,36 +150,49 @@ export class Newcomers extends Daily {
     }
     this.count++
     let t = start
-    const client: Client = campus
+    // Campus students sign up on the campus Wi-Fi; anyone else may have a VPN on.
+    const vpn =
+      !campus && this.vpn.chance(VPN_SHARE) ? [hostingIp(this.vpn, 0.6), hostingIp(this.vpn, 0.6)] : undefined
+    const onVpn = (c: Client): Client => ({ ...c, ip: this.vpn.pick(vpn!) })
+    const home: Client = campus
       ? { ...clientFor(rng, ids, user, t), ip: campus.ip }
       : clientFor(rng, ids, user, t)
-    const email = benignEmail(rng, country, campus?.domain)
+    const client = vpn ? onVpn(home) : home
+    const plainEmail = benignEmail(rng, country, campus?.domain)
     const referrer = rng.chance(0.25) ? user.friends[0]! : undefined
+    const plainUsername = localPart(rng)
+    const method = rng.pick(['email', 'phone', 'google', 'apple'])
+    // 8% score poorly (0.1–0.7: shared devices, old phones, privacy browsers), the rest 0.7–1.
+    const captcha = rng.chance(0.08) ? rng.range(0.1, 0.7) : rng.range(0.7, 1)
+    const handles = personalHandles(this.names, plainUsername, plainEmail.slice(0, plainEmail.indexOf('@')))
+    const email = withLocalPart(plainEmail, handles.local)
     emit(
       t,
       make('signup', user, client, {
         email,
         email_domain: emailDomain(email),
-        username: localPart(rng),
-        method: rng.pick(['email', 'phone', 'google', 'apple']),
-        captcha_score: Math.round((rng.chance(0.08) ? rng.range(0.1, 0.5) : rng.range(0.7, 1)) * 100) / 100,
+        username: handles.username,
+        method,
+        captcha_score: Math.round(captcha * 100) / 100,
         ...(referrer ? { referral_code: referrer.id.slice(2).toUpperCase() } : {}),
       }),
     )
-    t += rng.exp(40 * SECOND)
-    for (let i = 10 + rng.int(30); i > 0; i--) {
-      const c = pop.creators[Math.min(pop.creators.length - 1, rng.int(25))]!
-      t += rng.exp(1.5 * SECOND)
+    t = onboardingFollows(rng, pop.creators, t, (at, c, source) =>
       emit(
-        t,
+        at,
         make('follow', user, client, {
           target: { id: c.user.id, follows_actor: false, followers: ++c.user.followers },
-          source: rng.chance(0.7) ? 'onboarding' : 'suggestion',
+          source,
         }),
-      )
-    }
-    if (rng.chance(0.25))
-      emit(t + rng.exp(60 * SECOND), make('promo_redeem', user, client, { ...rng.pick(NEW_USER_CODES) }))
+      ),
+    )
+    const partner = this.partner.chance(CREATOR_PARTNER_SHARE)
+    if (rng.chance(0.25)) {
+      const at = t + rng.exp(60 * SECOND)
+      const code = rng.pick(NEW_USER_CODES)
+      emit(at, make('promo_redeem', user, client, { ...(partner ? CREATOR_PARTNER : code) }))
+    } else if (partner)
+      emit(t + this.partner.exp(60 * SECOND), make('promo_redeem', user, client, { ...CREATOR_PARTNER }))
     const first = t + 10 * SECOND
     t = session(this.sw, rng, user, client, first, emit)
     this.live?.session(user, client, first, t, true)
@@ -153,7 +215,8 @@ export class Newcomers extends Daily {
     }
     for (let k = rng.int(5); k > 0; k--) {
       const at = start + rng.range(0.2, 4) * DAY
-      const later = clientFor(rng, ids, user, at)
+      const plain = clientFor(rng, ids, user, at)
+      const later = vpn && this.vpn.chance(VPN_SESSIONS) ? onVpn(plain) : plain
       this.live?.session(user, later, at, session(this.sw, rng, user, later, at, emit), false)
     }
   }

@@ -5,13 +5,15 @@
  * pacing. Evasion is one number per campaign in [0, 1]; each tool reads it the same way:
  *   rate      actions per identity slow down (gaps stretch up to ~10×),
  *   rotation  devices, addresses and user agents rotate instead of being reused,
- *   mimicry   timing follows the human day and human dwell/latency instead of machine speed.
+ *   mimicry   timing follows the human day and human dwell/latency instead of machine speed;
+ *             an account's username and e-mail local part come from benign newcomers' own
+ *             generator (with probability = evasion, drawn on `campaign/<id>/names`).
  */
 
 import { BOT_AGENTS, type Device, reinstall, scriptedDevice } from '../agents.ts'
 import type { BenignWorld } from '../benign.ts'
 import { diurnalTime } from '../clients.ts'
-import { emailDomain, type FarmMail, farmEmail, localPart } from '../email.ts'
+import { emailDomain, type FarmMail, farmEmail, localPart, newcomerHandles, withLocalPart } from '../email.ts'
 import type { Actor, Area, Client, Emit, SimEvent, Truth } from '../event.ts'
 import { DAY, iso, make } from '../event.ts'
 import { COUNTRIES, type Country, hostingIp, proxyIp } from '../net.ts'
@@ -38,6 +40,12 @@ export interface Account {
 export abstract class Campaign extends Daily {
   protected readonly rng: Rng
   protected readonly e: number
+  /**
+   * The handles a careful crew copies from real newcomers draw on a stream of their own: the
+   * main stream, and every id the campaign takes from the world's shared counters, stay as they
+   * were without them.
+   */
+  private readonly names: Rng
   private readonly sessions = new WeakMap<Client, NonNullable<Client['session']>>()
 
   protected readonly world: World
@@ -50,6 +58,7 @@ export abstract class Campaign extends Daily {
     this.benign = benign
     this.spec = spec
     this.rng = world.rng(`campaign/${spec.id}`)
+    this.names = world.rng(`campaign/${spec.id}/names`)
     this.e = spec.evasion
   }
 
@@ -125,7 +134,7 @@ export abstract class Campaign extends Daily {
   /** A device for automation; reuses `base`'s hardware with a fresh install id when not rotating. */
   protected device(base?: Device): Device {
     if (base && !this.rng.chance(this.e)) return reinstall(this.world.ids, base)
-    return scriptedDevice(this.rng, this.world.ids, this.e)
+    return scriptedDevice(this.rng, this.world.ids, this.e, this.world.pop.fingerprints)
   }
 
   /** An account bought aged on a marketplace: months old, a few followers, no signup in view. */
@@ -146,13 +155,16 @@ export abstract class Campaign extends Daily {
   /**
    * A fresh account made now: emits its signup (a fake-account action, damage 1: an account that
    * survives). Low evasion: disposable inboxes, bad captcha scores, emulators or scripts on
-   * hosting addresses; high evasion: Gmail/catch-all, passable captchas, residential proxies.
+   * hosting addresses; high evasion: Gmail/catch-all, passable captchas, residential proxies,
+   * and (with probability = evasion) a username and e-mail local part like a real newcomer's.
+   * `fields` are added to the signup (a ring's referees send the referrer's `referral_code`).
    */
   protected signup(
     emit: Emit,
     t: number,
     client: Client,
     mail: { domains: string[]; country?: Country },
+    fields: Record<string, unknown> = {},
   ): Account {
     const rng = this.rng
     const country = mail.country ?? rng.pick(COUNTRIES)
@@ -172,16 +184,21 @@ export abstract class Campaign extends Daily {
       : rng.chance(0.7)
         ? 'disposable'
         : 'catchall'
-    const email = farmEmail(rng, kind, mail.domains)
+    const farmed = farmEmail(rng, kind, mail.domains)
     const captcha = rng.chance(this.e) ? rng.range(0.5, 0.95) : rng.range(0.05, 0.5)
+    const farmedName = `${localPart(rng)}${rng.int(10000)}`
+    const method = rng.chance(0.8) ? 'email' : 'phone'
+    const human = this.names.chance(this.e) ? newcomerHandles(this.names) : undefined
+    const email = human ? withLocalPart(farmed, human.local) : farmed
     emit(
       t,
       this.make('signup', actor, client, {
         email,
         email_domain: emailDomain(email),
-        username: `${localPart(rng)}${rng.int(10000)}`,
-        method: rng.chance(0.8) ? 'email' : 'phone',
+        username: human ? human.username : farmedName,
+        method,
         captcha_score: Math.round(captcha * 100) / 100,
+        ...fields,
       }),
       this.truth(1, 'fake_accounts'),
     )
