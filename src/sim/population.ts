@@ -107,6 +107,20 @@ export function zoneOf(rng: Rng, c: Country): [number, string, string] {
   ]
 }
 
+/**
+ * A creator's followers: a power law over the popularity rank (0 = the most followed), set for
+ * the 10,000-user world the evaluation measures and scaled with the population. A creator's
+ * audience — the views, comments and joins drawn by rank from everyone — grows with the world,
+ * so the follower count that goes with it grows too; with a fixed count, a five-times larger
+ * world gave its lower-ranked creators 1,000–2,000 followers and five times the audience.
+ */
+const TOP_CREATOR_FOLLOWERS = 2_000_000
+const FOLLOWERS_CALIBRATED_USERS = 10_000
+const creatorFollowers = (rng: Rng, rank: number, n: number): number =>
+  Math.round(
+    (TOP_CREATOR_FOLLOWERS * (n / FOLLOWERS_CALIBRATED_USERS)) / (rank + 1) ** 1.1 + rng.logNormal(200, 1),
+  )
+
 export function buildPopulation(rng: Rng, ids: Ids, n: number, start: number): Population {
   const countries = new Alias(COUNTRY_WEIGHTS)
   const carriers = new Map<Country, Carrier[]>()
@@ -179,8 +193,7 @@ export function buildPopulation(rng: Rng, ids: Ids, n: number, start: number): P
   for (let r = 0; r < nCreators; r++) {
     const user = users[rng.int(users.length)]!
     if (user.creator) continue
-    const followers = Math.round(2_000_000 / (r + 1) ** 1.1 + rng.logNormal(200, 1))
-    user.followers = followers
+    user.followers = creatorFollowers(rng, r, n)
     const creator: Creator = {
       user,
       rank: creators.length,
