@@ -15,8 +15,8 @@
  * labelled as the fake accounts' own activity (area fake_accounts, damage 0, as a farm's warm-up
  * logins and views are), not as incentive fraud: that area's benign friction is measured on the
  * event types its rewards use, and a follow is not a reward. Its draws are on
- * `campaign/<id>/warmup`. Ring referees sign up
- * with the referrer's code, as every referred signup does.
+ * `campaign/<id>/warmup`. Ring referees sign up with the referrer's code, as every referred
+ * signup does.
  */
 
 import type { Device } from '../agents.ts'
