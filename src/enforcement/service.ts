@@ -252,7 +252,7 @@ export class Enforcement {
         updatedAt: now,
       }
     })
-    if (rows.length) await this.write({ insert: rows })
+    if (rows.length) await this.write({ insert: rows }, true)
     if (input.ids === undefined) {
       this.planner.recorded(rows)
     } else {
@@ -294,7 +294,7 @@ export class Enforcement {
     }
     const newly = updates.map((u) => rows.find((r) => r.id === u.id)!)
     if (updates.length) {
-      await this.write({ update: updates })
+      await this.write({ update: updates }, true)
       for (const a of newly) this.metrics.transitions.inc({ kind: a.kind, status: 'reversed' })
       for (const key of ladders) {
         const [type, id, ladder] = JSON.parse(key) as [string, string, string]
@@ -345,23 +345,26 @@ export class Enforcement {
 
   private async requeue(rows: readonly ActionRow[], actor: string): Promise<void> {
     const now = this.clock.now()
-    await this.write({
-      update: rows.map((a) => ({
-        id: a.id,
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: now,
-        updatedAt: now,
-      })),
-      audit: [
-        {
-          time: now,
-          actor,
-          change: 'replay',
-          detail: { actions: rows.slice(0, 100).map((a) => a.id), count: rows.length },
-        },
-      ],
-    })
+    await this.write(
+      {
+        update: rows.map((a) => ({
+          id: a.id,
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: now,
+          updatedAt: now,
+        })),
+        audit: [
+          {
+            time: now,
+            actor,
+            change: 'replay',
+            detail: { actions: rows.slice(0, 100).map((a) => a.id), count: rows.length },
+          },
+        ],
+      },
+      true,
+    )
     for (const a of rows) this.metrics.transitions.inc({ kind: a.kind, status: 'pending' })
     this.outbox.kick()
   }
@@ -399,7 +402,7 @@ export class Enforcement {
       for (const rule of restored) audit.push({ time: now, actor, change: 'restore_rule', detail: { rule } })
       state.push({ key: 'demoted', value: demoted })
     }
-    await this.write({ state, audit })
+    await this.write({ state, audit }, true)
     this.safety = next
     const engine = this.attachedEngine
     for (const r of [...engine.demoted]) if (!demoted.includes(r)) engine.demoted.delete(r)
@@ -448,8 +451,9 @@ export class Enforcement {
     return this.repository.enforcementRead(fn)
   }
 
-  write(w: EnforcementWrite): Promise<void> {
-    return this.repository.enforcementWrite(w)
+  /** `promptly` for a write an API caller waits on (see Repository.enforcementWrite). */
+  write(w: EnforcementWrite, promptly = false): Promise<void> {
+    return this.repository.enforcementWrite(w, promptly)
   }
 
   get store(): SqliteRepository {

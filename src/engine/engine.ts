@@ -292,7 +292,7 @@ export class Engine {
     const time = (event.time as Timestamp).toMillis()
     const frame: Frame = new Array(pack.frameSize).fill(undefined)
     frame[SLOT.event] = event
-    frame[SLOT.lists] = this.lists.current
+    frame[SLOT.lists] = this.lists.at(receivedAt)
     frame[SLOT.models] = EMPTY_MODELS
     frame[SLOT.now] = event.time
     const plan = pack.plansByType.get(event.type)!

@@ -68,13 +68,20 @@ export function entryProblem(kind: ListKind, value: string): string | undefined 
   return undefined
 }
 
-export function buildSet(kind: ListKind, entries: Iterable<string>): ListSet {
+/** The set of a kind over `entries`, standing on `base` (its entries count too) when given. */
+export function buildSet(kind: ListKind, entries: Iterable<string>, base?: ListSet): ListSet {
   switch (kind) {
     case 'values':
-      return new ValueSet(entries)
+      return new ValueSet(entries, base as ValueSet | undefined)
     case 'domains':
-      return new DomainSet([...entries].map((d) => d.replace(/^\*\./, '')))
+      return new DomainSet(
+        [...entries].map((d) => d.replace(/^\*\./, '')),
+        base as DomainSet | undefined,
+      )
     case 'cidrs':
-      return new CidrSet([...entries].flatMap((e) => (parseCidr(e) ? [parseCidr(e)!] : [])))
+      return new CidrSet(
+        [...entries].flatMap((e) => (parseCidr(e) ? [parseCidr(e)!] : [])),
+        base as CidrSet | undefined,
+      )
   }
 }

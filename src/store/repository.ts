@@ -228,8 +228,12 @@ export interface Repository {
   policyVersions(limit: number): Promise<Omit<PolicyVersionRecord, 'files'>[]>
   policyVersion(version: string): Promise<PolicyVersionRecord | undefined>
 
-  /** Enforcement rows (outbox, audit, state) changed outside a decision, in journal order. */
-  enforcementWrite(w: EnforcementWrite): Promise<void>
+  /**
+   * Enforcement rows (outbox, audit, state) changed outside a decision, in journal order.
+   * `promptly` for a write someone is waiting on (an API call): applied at once rather than with
+   * the next batch of decisions.
+   */
+  enforcementWrite(w: EnforcementWrite, promptly?: boolean): Promise<void>
   /** One action as stored. */
   action(id: string): Promise<ActionRow | undefined>
   /** Retention: deletes up to `p.limit` finished actions (see ActionPrune); resolves with how many. */

@@ -611,6 +611,7 @@ export class SqliteRepository implements Repository {
     return this.write(
       () => checkListRemoval(list, values),
       (seq) => ({ kind: 'list-remove', seq, list, values }),
+      'applied-promptly',
     )
   }
 
@@ -637,10 +638,11 @@ export class SqliteRepository implements Repository {
   }
 
   /** Durably applies an enforcement write (outbox rows, status changes, audit, state). */
-  enforcementWrite(w: EnforcementWrite): Promise<void> {
+  enforcementWrite(w: EnforcementWrite, promptly = false): Promise<void> {
     return this.write(
       () => undefined,
       (seq) => ({ kind: 'enforcement', seq, write: w }),
+      promptly ? 'applied-promptly' : 'applied',
     )
   }
 
@@ -683,12 +685,14 @@ export class SqliteRepository implements Repository {
    * `until: 'durable'`, once it is in the journal, as a decision does: a journalled write is
    * applied whatever happens next (a database locked for a while, a crash: the worker retries,
    * recovery replays), so answering "failed" for it would announce a change that still happens.
-   * Reads wait for every write issued before them either way (sync()).
+   * Reads wait for every write issued before them either way (sync()). With
+   * `'applied-promptly'` (a write an API caller waits on) the journal chunk goes to the worker as
+   * soon as it is durable instead of with the feed's next batch, up to 100 ms later.
    */
   private write<T>(
     check: () => void,
     entryOf: (seq: number) => OtherEntry,
-    until: 'applied' | 'durable' = 'applied',
+    until: 'applied' | 'applied-promptly' | 'durable' = 'applied',
   ): Promise<T> {
     if (this.reader === undefined || this.closed) return Promise.reject(this.unavailable())
     try {
@@ -709,7 +713,8 @@ export class SqliteRepository implements Repository {
       this.schedule()
       return applied as Promise<T>
     }
-    const durable = this.journal.append(journalLine(entry), entry.seq)
+    const appended = this.journal.append(journalLine(entry), entry.seq)
+    const durable = until === 'applied-promptly' ? appended.then(() => this.feed.flush()) : appended
     return Promise.all([applied, durable]).then(([result]) => result as T)
   }
 

@@ -2,6 +2,10 @@
  * Membership structures behind policy lists: exact values, domains with suffix match, and CIDR
  * ranges. CIDR sets merge overlapping ranges into sorted disjoint intervals and answer by binary
  * search (≈17 steps at 100,000 ranges); domain sets walk the labels of the queried name.
+ *
+ * Each set is immutable and may stand on a `base` set of its kind: it then answers for its own
+ * entries and the base's. A few entries added to a large list become a small set over the large
+ * one, built in the time of the few (src/features/lists.ts), and the large one is shared.
  */
 
 import { type Cidr, type IpAddress, parseIp } from './ip.ts'
@@ -10,12 +14,15 @@ import { type Cidr, type IpAddress, parseIp } from './ip.ts'
 export class ValueSet {
   readonly kind = 'values'
   private readonly values: Set<string>
-  constructor(values: Iterable<string>) {
+  private readonly base: ValueSet | undefined
+  constructor(values: Iterable<string>, base?: ValueSet) {
     this.values = new Set(values)
+    this.base = base
   }
   has(value: string): boolean {
-    return this.values.has(value)
+    return this.values.has(value) || this.base?.has(value) === true
   }
+  /** Distinct entries of this set itself (its base not counted). */
   get size(): number {
     return this.values.size
   }
@@ -29,20 +36,27 @@ export class ValueSet {
 export class DomainSet {
   readonly kind = 'domains'
   private readonly domains: Set<string>
-  constructor(domains: Iterable<string>) {
+  private readonly base: DomainSet | undefined
+  constructor(domains: Iterable<string>, base?: DomainSet) {
     this.domains = new Set()
     for (const d of domains) this.domains.add(normalizeDomain(d))
+    this.base = base
   }
   matches(nameOrEmail: string): boolean {
     const at = nameOrEmail.lastIndexOf('@')
     let name = normalizeDomain(at >= 0 ? nameOrEmail.slice(at + 1) : nameOrEmail)
     for (;;) {
-      if (this.domains.has(name)) return true
+      if (this.holds(name)) return true
       const dot = name.indexOf('.')
       if (dot < 0) return false
       name = name.slice(dot + 1)
     }
   }
+  /** Whether this set or a base holds exactly this (normalised) domain. */
+  private holds(name: string): boolean {
+    return this.domains.has(name) || this.base?.holds(name) === true
+  }
+  /** Distinct normalised entries of this set itself (its base not counted). */
   get size(): number {
     return this.domains.size
   }
@@ -60,9 +74,12 @@ export class CidrSet {
   private readonly v4Last: Float64Array
   private readonly v6First: bigint[]
   private readonly v6Last: bigint[]
+  private readonly base: CidrSet | undefined
+  /** Ranges given to this set itself (its base not counted). */
   readonly size: number
 
-  constructor(ranges: Iterable<Cidr>) {
+  constructor(ranges: Iterable<Cidr>, base?: CidrSet) {
+    this.base = base
     const v4: [number, number][] = []
     const v6: [bigint, bigint][] = []
     let n = 0
@@ -81,9 +98,11 @@ export class CidrSet {
   }
 
   contains(ip: IpAddress): boolean {
-    return ip.family === 4
-      ? search(this.v4First, this.v4Last, ip.value as number)
-      : search(this.v6First, this.v6Last, ip.value as bigint)
+    const own =
+      ip.family === 4
+        ? search(this.v4First, this.v4Last, ip.value as number)
+        : search(this.v6First, this.v6Last, ip.value as bigint)
+    return own || this.base?.contains(ip) === true
   }
 
   /** Accepts an address in text form; malformed text is simply not contained. */
