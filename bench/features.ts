@@ -7,8 +7,13 @@
  * mixed ops (5 updates, 3 reads) on one entity per event, and a hot distinct key in HLL mode.
  * Keys are cycled through in order, so every lookup misses the CPU cache: a worst case.
  *
+ * Then the store's two whole-store walks at 1,000,000 keys, in one go (the baseline: what held the
+ * event loop before 2026-12-04) and in slices (what the server runs): the snapshot and the expiry,
+ * each as total ms and the longest single turn of the event loop while it ran.
+ *
  * Last line: {"map_increment_ns", "map_composite_ns", "count_ns", "sum_ns", "distinct_ns",
- * "first_seen_ns", "last_seen_ns", "mixed8_per_op_ns", "distinct_hll_ns"} (medians).
+ * "first_seen_ns", "last_seen_ns", "mixed8_per_op_ns", "distinct_hll_ns"} (medians), then
+ * "snapshot_ms", "snapshot_sliced_turn_ms", "expire_ms", "expire_sliced_turn_ms".
  */
 
 import { MemoryFeatureStore } from '../src/features/memory.ts'
@@ -122,9 +127,61 @@ const result = {
 }
 const rounded = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, Math.round(v * 10) / 10]))
 
+/** A store of `n` keys over five kinds, and the time of its last update. */
+function bigStore(n: number): { store: MemoryFeatureStore; time: number } {
+  const kinds = [specs.count, specs.sum, specs.distinct, specs.firstSeen, specs.lastSeen]
+  const store = new MemoryFeatureStore()
+  let time = 1.7e12
+  for (let i = 0; i < n; i++) {
+    const s = kinds[i % kinds.length]!
+    time += 5
+    store.applySync({ time, ops: [op(s, `key-${i}`, true, s.kind === 'distinct' ? values[i % 64] : 3)] })
+  }
+  return { store, time }
+}
+
+/** Runs `work` and reports its ms and the longest turn of the event loop while it ran. */
+async function walked(work: () => unknown): Promise<{ ms: number; turnMs: number }> {
+  let last = performance.now()
+  let longest = 0
+  let running = true
+  const tick = () => {
+    const now = performance.now()
+    longest = Math.max(longest, now - last)
+    last = now
+    if (running) setImmediate(tick)
+  }
+  setImmediate(tick)
+  const t0 = performance.now()
+  await work()
+  const ms = performance.now() - t0
+  running = false
+  await new Promise((resolve) => setImmediate(resolve))
+  return { ms, turnMs: Math.max(longest, performance.now() - last) }
+}
+
+const BIG = 1_000_000
+const big = bigStore(BIG)
+const oneGo = await walked(() => big.store.snapshot())
+const sliced = await walked(() => big.store.snapshotInSlices())
+// The same expiry on two identical stores, two days on (every windowed key goes): one pass, then in slices.
+const twin = bigStore(BIG)
+const expireAt = big.time + 2 * DAY
+const expired = await walked(() => big.store.expire(expireAt))
+const expiredSliced = await walked(() => twin.store.expireInSlices(expireAt))
+const walks = {
+  snapshot_ms: Math.round(oneGo.ms),
+  snapshot_sliced_turn_ms: Math.round(sliced.turnMs * 10) / 10,
+  expire_ms: Math.round(expired.ms),
+  expire_sliced_turn_ms: Math.round(expiredSliced.turnMs * 10) / 10,
+}
+
 console.log(`ns per op (update + read), median of ${SAMPLES} samples of ${N} ops, ${KEYS} keys:`)
 for (const [name, ns] of Object.entries(rounded)) {
   const ratio = name === 'map_increment_ns' ? '' : `  (${(ns / rounded.map_increment_ns!).toFixed(1)}× map)`
   console.log(`  ${name.replace(/_ns$/, '').padEnd(18)} ${String(ns).padStart(7)}${ratio}`)
 }
-console.log(JSON.stringify(rounded))
+console.log(`whole-store walks at ${BIG} keys, in one go / longest turn of the loop in slices:`)
+console.log(`  snapshot           ${walks.snapshot_ms} ms / ${walks.snapshot_sliced_turn_ms} ms`)
+console.log(`  expire             ${walks.expire_ms} ms / ${walks.expire_sliced_turn_ms} ms`)
+console.log(JSON.stringify({ ...rounded, ...walks }))

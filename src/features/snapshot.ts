@@ -143,13 +143,14 @@ export function corrupt(detail: string): never {
   throw new BulwarkError('INVALID_ARGUMENT', { detail: `corrupt feature snapshot: ${detail}` })
 }
 
-/** Writes `data` to `path` atomically: readers see the old file or the new one, never a mix. */
-export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+/** Writes `data` (one buffer, or parts in order) to `path` atomically: readers see the old file or the new one, never a mix. */
+export async function writeFileAtomic(path: string, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   try {
     const file = await open(temp, 'w', 0o600)
     try {
-      await file.writeFile(data)
+      // Parts one after another (each from the current position): no copy joins them first.
+      for (const part of data instanceof Uint8Array ? [data] : data) await file.writeFile(part)
       await file.sync()
     } finally {
       await file.close()

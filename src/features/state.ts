@@ -18,6 +18,11 @@ export class StoredKey {
   newer: StoredKey | null
   /** The next state (of another spec) under the same key string. */
   sameKey: StoredKey | null
+  /**
+   * The store's snapshot generation this state was written in, or born during (store-kept): a
+   * snapshot taken in slices writes each state once, before it changes (memory.ts).
+   */
+  snapped: number
 
   constructor(spec: FeatureSpec, key: string, recent: boolean) {
     this.spec = spec
@@ -26,5 +31,6 @@ export class StoredKey {
     this.older = null
     this.newer = null
     this.sameKey = null
+    this.snapped = 0
   }
 }

@@ -31,12 +31,14 @@ export async function saveFeatureSnapshot(
   unrecorded: () => readonly string[],
   path: string,
 ): Promise<Header> {
-  // Taken in one synchronous stretch: commits happen whole within a turn of the event loop, so
+  // Begun in one synchronous stretch: commits happen whole within a turn of the event loop, so
   // the state, the committed seq and the not-yet-durable events all describe the same instant.
-  const body = store.snapshot()
+  // The store writes that instant's state in slices while decisions go on (memory.ts).
+  const taking = store.snapshotInSlices()
   const header: Header = { seq: repository.recordedSeq(), unrecorded: unrecorded(), takenAt: Date.now() }
+  const body = await taking
   const head = Buffer.from(`${MAGIC}${JSON.stringify(header)}\n`, 'utf8')
-  await writeFileAtomic(path, Buffer.concat([head, body]))
+  await writeFileAtomic(path, [head, ...body])
   return header
 }
 
