@@ -593,11 +593,13 @@ export class BulwarkNode {
 
   private maintain(): void {
     const now = this.clock.now()
-    // In slices: at two million keys a whole pass held the event loop for about 180 ms.
-    this.store.expireInSlices(now).catch((e) => {
-      process.stderr.write(`feature expiry failed: ${(e as Error).message}\n`)
-    })
-    this.engine.labels.expire(now)
+    // In slices: at two million keys a whole pass held the event loop for about 180 ms, at a
+    // million labelled entities 70–120 ms.
+    const failed = (what: string) => (e: unknown) => {
+      process.stderr.write(`${what} expiry failed: ${(e as Error).message}\n`)
+    }
+    this.store.expireInSlices(now).catch(failed('feature'))
+    this.engine.labels.expireInSlices(now).catch(failed('label'))
     this.engine.lists.expire(now)
     void this.review.resumeEffects().catch(() => {})
     void this.enforcement.prune().catch(() => {})

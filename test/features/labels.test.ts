@@ -103,4 +103,28 @@ describe('LabelStore', () => {
     expect(s.active('device', 'd1', 200)).toEqual(['farm'])
     expect(s.active('user', 'u1', 200)).toEqual(['trusted'])
   })
+
+  it('expireInSlices() drops what expire() drops, while labels keep being set between slices', async () => {
+    const fill = () => {
+      const s = new LabelStore()
+      for (let i = 0; i < 500; i++) {
+        s.apply(set(`d${i}`, 'farm', 1, i % 3 === 0 ? undefined : 10 + (i % 50)))
+        if (i % 4 === 0) s.apply(set(`d${i}`, 'trusted', 1, 100))
+      }
+      return s
+    }
+    const once = fill()
+    const sliced = fill()
+    const gone = once.expire(40)
+    expect(gone).toBeGreaterThan(0)
+    const pass = sliced.expireInSlices(40, 7)
+    // A second pass while one is under way does nothing.
+    expect(await sliced.expireInSlices(40, 7)).toBe(0)
+    // Set meanwhile (in force after the pass's time): kept.
+    sliced.apply(set('late', 'farm', 41, 1_000))
+    expect(await pass).toBe(gone)
+    for (let i = 0; i < 500; i++)
+      expect(sliced.records('device', `d${i}`, 0)).toEqual(once.records('device', `d${i}`, 0))
+    expect(sliced.active('device', 'late', 50)).toEqual(['farm'])
+  })
 })
