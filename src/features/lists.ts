@@ -3,10 +3,11 @@
  * run time through the API or by `list_add` actions (with optional expiry).
  *
  * A change costs what it changes, not what the lists hold. The pack's entries of a list are built
- * into a set once per pack (and shared by every engine on that pack: backtests, pack tests); the
- * run-time entries stand on it as two small layers (src/core/net/sets.ts) — the ones compacted
- * together at the last rebuild, and the few added since, rebuilt on each add until there are
- * RECENT_MAX of them. Only the list that changed is touched: adding one device to a block list
+ * into a set once per pack (and shared by every engine on that pack: backtests, pack tests), over
+ * the set of the public list it names as `source`, which is built once per process. The run-time
+ * entries stand on it as two small layers (src/core/net/sets.ts) — the ones compacted together at
+ * the last rebuild, and the few added since, rebuilt on each add until there are RECENT_MAX of
+ * them. Only the list that changed is touched: adding one device to a block list
  * no longer rebuilds a 120,000-domain disposable-e-mail list (35 ms of the event loop, every time).
  *
  * `current` is replaced (never mutated) on every change, and the sets are immutable, so a
@@ -16,7 +17,7 @@
  * after it, not until the next maintenance pass.
  */
 
-import { buildSet, type ListPlan, type ListSet } from '../policy/lists.ts'
+import { buildSet, type ListPlan, type ListSet, sourceEntries } from '../policy/lists.ts'
 import type { ListEntry } from '../store/repository.ts'
 
 /** Entries added since the last compaction that are layered, at most, before compacting again. */
@@ -30,12 +31,33 @@ const EXPIRY_SLACK_MS = 1000
 
 /** The pack's own entries of a list, built once per plan (plans are immutable, packs share them). */
 const packSets = new WeakMap<ListPlan, ListSet>()
+/**
+ * A public list a pack names as `source` (121,570 disposable-e-mail domains), built once per
+ * process: every pack that names it — a reload, a backtest's two packs — stands on the same set.
+ */
+const sourceSets = new Map<string, ListSet>()
 
 function packSet(plan: ListPlan): ListSet {
   let set = packSets.get(plan)
   if (set === undefined) {
-    set = buildSet(plan.kind, plan.entries)
+    if (plan.source === undefined || plan.own === undefined) set = buildSet(plan.kind, plan.entries)
+    else {
+      const source = sourceSet(plan.source, plan.kind)
+      set = plan.own.length ? buildSet(plan.kind, plan.own, source) : source
+    }
     packSets.set(plan, set)
+  }
+  return set
+}
+
+function sourceSet(source: string, kind: ListPlan['kind']): ListSet {
+  const key = `${kind}:${source}`
+  let set = sourceSets.get(key)
+  if (set === undefined) {
+    const entries = sourceEntries(source, kind)
+    // The pack loaded, so the source exists and has this kind; an empty set if not, to be safe.
+    set = buildSet(kind, typeof entries === 'string' ? [] : entries)
+    sourceSets.set(key, set)
   }
   return set
 }

@@ -19,8 +19,12 @@ export interface ListPlan {
   readonly name: string
   readonly kind: ListKind
   readonly description?: string
-  /** Entries from the pack itself. */
+  /** Entries from the pack itself (those of `source` included). */
   readonly entries: readonly string[]
+  /** The well-kept public list (SOURCES) the list includes, if it names one. */
+  readonly source?: string
+  /** With a `source`: the entries the pack gives beside it (inline values and a file). */
+  readonly own?: readonly string[]
 }
 
 export const LIST_TYPES: Record<ListKind, Type> = {

@@ -395,6 +395,7 @@ class PackLoader {
           else entries.push(v)
         })
         if (decl.file) entries.push(...this.listFile(file, name, decl.file, decl.kind))
+        const own = decl.source ? [...entries] : undefined
         if (decl.source) {
           const loaded = sourceEntries(decl.source, decl.kind)
           if (typeof loaded === 'string')
@@ -406,6 +407,7 @@ class PackLoader {
           kind: decl.kind,
           ...(decl.description ? { description: decl.description } : {}),
           entries,
+          ...(decl.source && own ? { source: decl.source, own } : {}),
         })
       }
     }

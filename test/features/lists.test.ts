@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest'
 import { parseIp } from '../../src/core/net/ip.ts'
 import type { CidrSet, DomainSet, ValueSet } from '../../src/core/net/sets.ts'
 import { ListRegistry, RECENT_MAX } from '../../src/features/lists.ts'
+import { readPackDir } from '../../src/policy/bundle.ts'
+import { loadPack } from '../../src/policy/load.ts'
 import { buildSet, type ListKind, type ListPlan, type ListSet } from '../../src/policy/lists.ts'
 import type { ListEntry } from '../../src/store/repository.ts'
 
@@ -199,5 +201,31 @@ describe('ListRegistry', () => {
     registry.add([entry('devices', 'd-6', 11_200)], 11_000)
     expect(holds(11_199, 'd-6')).toBe(true)
     expect(holds(11_200, 'd-6')).toBe(false)
+  })
+
+  it("builds a public source list once for every pack that names it, beside the pack's own entries", () => {
+    const load = () => {
+      const r = loadPack({
+        'bulwark.yaml': 'name: p\nevents:\n  signup:\n    fields:\n      email: string\n',
+        'lists/email.yaml': [
+          'lists:',
+          '  disposable: { kind: domains, source: disposable-email-domains }',
+          '  disposable_plus: { kind: domains, source: disposable-email-domains, values: [burner.example] }',
+        ].join('\n'),
+      })
+      if (!r.ok) throw new Error(JSON.stringify(r.diagnostics))
+      return r.pack
+    }
+    const a = new ListRegistry()
+    const b = new ListRegistry()
+    a.usePack(load().lists, 0)
+    b.usePack(load().lists, 0)
+    // Two loads of the pack (a reload, a backtest's baseline): the same source set.
+    expect(b.current.disposable).toBe(a.current.disposable)
+    const plus = a.current.disposable_plus as DomainSet
+    expect(plus.matches('x@mailinator.com')).toBe(true)
+    expect(plus.matches('x@burner.example')).toBe(true)
+    expect((a.current.disposable as DomainSet).matches('x@burner.example')).toBe(false)
+    expect(load().lists.get('disposable_plus')!.entries.length).toBeGreaterThan(100_000)
   })
 })
