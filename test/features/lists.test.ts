@@ -11,9 +11,8 @@ import { describe, expect, it } from 'vitest'
 import { parseIp } from '../../src/core/net/ip.ts'
 import type { CidrSet, DomainSet, ValueSet } from '../../src/core/net/sets.ts'
 import { ListRegistry, RECENT_MAX } from '../../src/features/lists.ts'
-import { readPackDir } from '../../src/policy/bundle.ts'
-import { loadPack } from '../../src/policy/load.ts'
 import { buildSet, type ListKind, type ListPlan, type ListSet } from '../../src/policy/lists.ts'
+import { loadPack } from '../../src/policy/load.ts'
 import type { ListEntry } from '../../src/store/repository.ts'
 
 function plans(...list: ListPlan[]): Map<string, ListPlan> {
