@@ -28,7 +28,13 @@ const DOMAINS = ['gmail.com', 'yahoo.com', 'outlook.com', 'mailinator.com', 'exa
 
 export type EventFactory = (i: number) => Record<string, unknown>
 
-export function eventMix(pack: Pack, seed = 7): EventFactory {
+/**
+ * `now(i)`: the time event i is sent at, which its timestamp fields (an account's creation, …)
+ * are drawn before; the wall clock by default (the HTTP benchmark sends events as they happen).
+ * An offline replay passes the events' own times, so the same seed gives the same file.
+ */
+export function eventMix(pack: Pack, seed = 7, now: (i: number) => number = Date.now): EventFactory {
+  let sentAt = 0
   const r = rng(seed)
   const types = [...pack.eventTypes.values()]
   /** Skewed pick from a pool: a few hot ids, a long tail. */
@@ -59,7 +65,7 @@ export function eventMix(pack: Pack, seed = 7): EventFactory {
       case 'bool':
         return r() < 0.8
       case 'timestamp':
-        return new Date(Date.now() - Math.floor(r() * 400) * 86_400_000).toISOString()
+        return new Date(sentAt - Math.floor(r() * 400) * 86_400_000).toISOString()
       case 'duration':
         return `${Math.floor(r() * 3600)}s`
       case 'ip':
@@ -87,6 +93,7 @@ export function eventMix(pack: Pack, seed = 7): EventFactory {
     return out
   }
   return (i) => {
+    sentAt = now(i)
     const t = types[Math.floor(r() * types.length)]!
     const event = fields(t.fields, '')
     const actor = (event.actor ?? {}) as Record<string, unknown>

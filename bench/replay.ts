@@ -49,7 +49,8 @@ const eventsFile = join(dir, 'events.jsonl')
 const labelsFile = join(dir, 'labels.jsonl')
 const T0 = Date.UTC(2026, 0, 1)
 {
-  const mix = eventMix(pack, 11)
+  // Timestamp fields drawn before each event's own time: the same file on every run.
+  const mix = eventMix(pack, 11, (i) => T0 + i * 1000)
   const r = rng(5)
   const ev = openSync(eventsFile, 'w')
   const lb = openSync(labelsFile, 'w')
