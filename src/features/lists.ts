@@ -7,8 +7,8 @@
  * the set of the public list it names as `source`, which is built once per process. The run-time
  * entries stand on it as two small layers (src/core/net/sets.ts) — the ones compacted together at
  * the last rebuild, and the few added since, rebuilt on each add until there are RECENT_MAX of
- * them. Only the list that changed is touched: adding one device to a block list
- * no longer rebuilds a 120,000-domain disposable-e-mail list (35 ms of the event loop, every time).
+ * them. Only the list that changed is touched: adding one device to a block list no longer
+ * rebuilds a 120,000-domain disposable-e-mail list (35 ms of the event loop, every time).
  *
  * `current` is replaced (never mutated) on every change, and the sets are immutable, so a
  * decision sees one consistent state of every list from start to end. A decision reads it through

@@ -276,8 +276,7 @@ export class MemoryFeatureStore implements FeatureStore {
     if (found === undefined)
       return this.insert(createState(spec, first?.key ?? key, time, value, stamp), first)
     const state = found as KeyState
-    const taking = this.taking
-    if (taking !== undefined && state.snapped !== taking.generation) this.writeTaken(taking, state)
+    this.beforeChange(state)
     switch (kind) {
       case 'count':
       case 'sum':
@@ -351,9 +350,7 @@ export class MemoryFeatureStore implements FeatureStore {
   }
 
   private forget(state: StoredKey): void {
-    const taking = this.taking
-    if (taking !== undefined && state.snapped !== taking.generation)
-      this.writeTaken(taking, state as KeyState)
+    this.beforeChange(state as KeyState)
     this.leave(state)
     this.count--
     const first = this.keys.get(state.key)!
@@ -374,9 +371,7 @@ export class MemoryFeatureStore implements FeatureStore {
     while (this.count > limit) {
       const state = this.oldest!
       if (state.recent) {
-        const taking = this.taking
-        if (taking !== undefined && state.snapped !== taking.generation)
-          this.writeTaken(taking, state as KeyState)
+        this.beforeChange(state as KeyState)
         state.recent = false
         this.leave(state)
         this.join(state)
@@ -446,6 +441,12 @@ export class MemoryFeatureStore implements FeatureStore {
     head.u8(VERSION)
     head.varint(taking.written)
     return [head.finish(), ...taking.parts, taking.body.finish()]
+  }
+
+  /** Copy-on-write: a state about to change or go is written first, as it was, if a snapshot under way has not written it yet. */
+  private beforeChange(state: KeyState): void {
+    const taking = this.taking
+    if (taking !== undefined && state.snapped !== taking.generation) this.writeTaken(taking, state)
   }
 
   /** Writes a state into the snapshot under way (once: it is marked with the generation). */
