@@ -17,14 +17,14 @@
  * event's.
  */
 
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { BulwarkError } from '../core/errors.ts'
+import { startTsWorker } from '../core/worker-boot.ts'
 import type { BacktestReport } from '../eval/backtest.ts'
 import type { Label } from '../eval/labels.ts'
 import type { PackFiles } from '../policy/load.ts'
 import type { Pack } from '../policy/pack.ts'
 import type { EventTimeCursor, Repository, TruthLabel, TruthSubject } from '../store/repository.ts'
-import { tsxApi, WORKER_BOOT } from '../store/sqlite.ts'
 import type { BacktestWorkerData, FromBacktestWorker, ToBacktestWorker } from './backtest-worker.ts'
 import type { PiiReads } from './stored-replay.ts'
 import { actingTypes } from './truth.ts'
@@ -185,14 +185,8 @@ export async function runBacktest(ctx: BacktestContext, req: BacktestRequest): P
     req.baseline !== undefined ? await versionFiles(repo, req.baseline, 'baseline') : ctx.serving.files
   const acting = actingTypes(ctx.serving)
 
-  const data: BacktestWorkerData & { tsx: string; entry: string } = {
-    tsx: tsxApi(),
-    entry: new URL('./backtest-worker.ts', import.meta.url).href,
-    candidate,
-    baseline,
-    examples: req.examples,
-  }
-  const worker = new Worker(WORKER_BOOT, { eval: true, workerData: data })
+  const data: BacktestWorkerData = { candidate, baseline, examples: req.examples }
+  const worker = startTsWorker(new URL('./backtest-worker.ts', import.meta.url), { ...data })
   ctx.onWorker?.(worker)
   // The worker's answers: first whether the packs loaded, at the end the report.
   let settle: { resolve(m: FromBacktestWorker): void; reject(e: unknown): void } | undefined

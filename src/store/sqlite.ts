@@ -26,13 +26,12 @@
  * One process owns a database file for writing; others may read it (WAL readers never block).
  */
 
-import { mkdirSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { BulwarkError } from '../core/errors.ts'
+import { startTsWorker } from '../core/worker-boot.ts'
 import {
   type ActionPrune,
   ActionReader,
@@ -106,20 +105,6 @@ const FEED_INTERVAL_MS = 100
 
 /** Decisions waiting for the worker beyond which record() also waits for it (bounds memory). */
 const MAX_UNAPPLIED = 50_000
-
-/** The worker is TypeScript: a tiny bootstrap registers tsx in the worker, then imports it. */
-export const WORKER_BOOT = `const { workerData } = require('node:worker_threads')
-import(workerData.tsx).then((tsx) => { tsx.register(); return import(workerData.entry) })`
-
-/** The URL of tsx's ESM API (its `import` export; `import.meta.resolve` is not there under Vitest). */
-export function tsxApi(): string {
-  const pkg = createRequire(import.meta.url).resolve('tsx/package.json')
-  const exports = JSON.parse(readFileSync(pkg, 'utf8')).exports as Record<
-    string,
-    { import: { default: string } }
-  >
-  return pathToFileURL(join(dirname(pkg), exports['./esm/api']!.import.default)).href
-}
 
 function closedError(): BulwarkError {
   return new BulwarkError('INTERNAL', { detail: 'the repository is closed' })
@@ -277,14 +262,12 @@ export class SqliteRepository implements Repository {
   }
 
   private startWorker(): void {
-    const data: WorkerOptions & { tsx: string; entry: string } = {
-      tsx: tsxApi(),
-      entry: new URL('./sqlite-worker.ts', import.meta.url).href,
+    const data: WorkerOptions = {
       path: this.path,
       maxBatch: this.options.maxBatch,
       busyTimeoutMs: this.options.busyTimeoutMs,
     }
-    const worker = new Worker(WORKER_BOOT, { eval: true, workerData: data })
+    const worker = startTsWorker(new URL('./sqlite-worker.ts', import.meta.url), { ...data })
     worker.unref()
     worker.on('message', (m: FromWorker) => this.fromWorker(m))
     worker.on('error', (err) => this.workerGone(err.message))
