@@ -11,11 +11,11 @@ import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 
 /** The bootstrap: registers tsx (workerData.tsx), then imports workerData.entry. */
-export const WORKER_BOOT = `const { workerData } = require('node:worker_threads')
+const WORKER_BOOT = `const { workerData } = require('node:worker_threads')
 import(workerData.tsx).then((tsx) => { tsx.register(); return import(workerData.entry) })`
 
 /** The URL of tsx's ESM API (its `import` export; `import.meta.resolve` is not there under Vitest). */
-export function tsxApi(): string {
+function tsxApi(): string {
   const pkg = createRequire(import.meta.url).resolve('tsx/package.json')
   const exports = JSON.parse(readFileSync(pkg, 'utf8')).exports as Record<
     string,
@@ -25,6 +25,6 @@ export function tsxApi(): string {
 }
 
 /** A worker running the TypeScript module at `entry` (a file URL), with `data` as its workerData. */
-export function startTsWorker(entry: URL, data: Record<string, unknown>): Worker {
+export function startTsWorker(entry: URL, data: object): Worker {
   return new Worker(WORKER_BOOT, { eval: true, workerData: { ...data, tsx: tsxApi(), entry: entry.href } })
 }

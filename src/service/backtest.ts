@@ -186,7 +186,7 @@ export async function runBacktest(ctx: BacktestContext, req: BacktestRequest): P
   const acting = actingTypes(ctx.serving)
 
   const data: BacktestWorkerData = { candidate, baseline, examples: req.examples }
-  const worker = startTsWorker(new URL('./backtest-worker.ts', import.meta.url), { ...data })
+  const worker = startTsWorker(new URL('./backtest-worker.ts', import.meta.url), data)
   ctx.onWorker?.(worker)
   // The worker's answers: first whether the packs loaded, at the end the report.
   let settle: { resolve(m: FromBacktestWorker): void; reject(e: unknown): void } | undefined

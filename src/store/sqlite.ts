@@ -267,7 +267,7 @@ export class SqliteRepository implements Repository {
       maxBatch: this.options.maxBatch,
       busyTimeoutMs: this.options.busyTimeoutMs,
     }
-    const worker = startTsWorker(new URL('./sqlite-worker.ts', import.meta.url), { ...data })
+    const worker = startTsWorker(new URL('./sqlite-worker.ts', import.meta.url), data)
     worker.unref()
     worker.on('message', (m: FromWorker) => this.fromWorker(m))
     worker.on('error', (err) => this.workerGone(err.message))
