@@ -119,6 +119,32 @@ describe('evaluation', () => {
     )
   })
 
+  it('absorbs or raises a has() on a missing parent without a throw, with the same error', () => {
+    const nested = Environment.create({
+      variables: {
+        event: objectType('view', {
+          flagged: T.bool,
+          device: objectType('device', { id: T.string }),
+        }),
+      },
+    })
+    const r = compileExpression('has(event.device.id) && event.flagged', nested)
+    if (!r.ok) throw new Error('does not compile')
+    const p = r.program
+    expect(p.evaluate({ event: { flagged: false } })).toBe(false)
+    expect(p.evaluate({ event: { device: { id: 'd' }, flagged: true } })).toBe(true)
+    // Raised twice: the error made once at compile time reads the same every time.
+    for (let i = 0; i < 2; i++) {
+      const e = p.evaluate({ event: { flagged: true } }) as CelError
+      expect(isCelError(e)).toBe(true)
+      expect([e.code, e.message, e.redacted]).toEqual([
+        'EVAL_NO_SUCH_FIELD',
+        "no such field 'device'",
+        "no such field 'device'",
+      ])
+    }
+  })
+
   it('turns runaway comprehensions into EVAL_BUDGET errors', () => {
     const p = program('event.tags.all(a, event.tags.all(b, event.tags.all(c, true)))', { maxSteps: 1000 })
     const tags = Array.from({ length: 20 }, (_, i) => `t${i}`)

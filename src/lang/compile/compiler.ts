@@ -21,7 +21,7 @@ import { type CompareOp, compileComparison, isPrimitiveComparison } from './comp
 import { conditional, junction, not, notStrictlyFalse } from './logic.ts'
 import * as loops from './loops.ts'
 import { type CompiledNode, constantNode, type Eval, type Frame } from './node.ts'
-import { dynamicField, hasField, isPlainFieldName, objectField, pathGetter } from './paths.ts'
+import { dynamicField, hasField, isPlainFieldName, objectField, pathGetter, pathProbe } from './paths.ts'
 
 export interface CompileOutput {
   readonly run: Eval
@@ -175,6 +175,23 @@ class Compiler {
       return { run: (f) => optionalField(run(f) as Optional, field), cost }
     }
     const isObject = ot.kind === 'object'
+    if (e.testOnly && operand.path && operand.path.fields.length > 0) {
+      // `has(event.device.fingerprint)`: a missing device is an error the probe returns, so a
+      // junction can absorb it without a throw.
+      const probe = pathProbe(operand.path.slot, operand.path.fields)
+      return {
+        run: (f) => {
+          const o = probe(f)
+          if (o instanceof CelError) throw o
+          return hasField(o, field, isObject)
+        },
+        errorAsValue: (f) => {
+          const o = probe(f)
+          return o instanceof CelError ? o : hasField(o, field, isObject)
+        },
+        cost,
+      }
+    }
     if (e.testOnly) return { run: (f) => hasField(run(f), field, isObject), cost }
     if (!isObject) return { run: (f) => dynamicField(run(f), field), cost }
     if (operand.path && isPlainFieldName(field) && operand.path.fields.every(isPlainFieldName)) {
@@ -332,7 +349,7 @@ class Compiler {
     if (live.length === 1 && this.type(operands[nodes.indexOf(live[0]!)]!).kind === 'bool') return live[0]!
     return {
       run: junction(
-        live.map((n) => n.run),
+        live.map((n) => n.errorAsValue ?? n.run),
         decisive,
       ),
       cost,

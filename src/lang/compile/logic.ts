@@ -23,7 +23,8 @@ export function asEvalError(e: unknown): CelError {
 
 /**
  * `a && b && …` (decisive = false) or `a || b || …` (decisive = true). Evaluates left to right,
- * stops at the first decisive value; errors before it are forgiven.
+ * stops at the first decisive value; errors before it are forgiven. An operand's error is thrown
+ * or, from an operand's `errorAsValue` (node.ts), returned: both count the same.
  */
 export function junction(operands: readonly Eval[], decisive: boolean): Eval {
   const op = decisive ? '||' : '&&'
@@ -34,7 +35,7 @@ export function junction(operands: readonly Eval[], decisive: boolean): Eval {
       try {
         const va = a(f)
         if (va === decisive) return decisive
-        if (va !== !decisive) err = notBool(op, va)
+        if (va !== !decisive) err = va instanceof CelError ? va : notBool(op, va)
       } catch (e) {
         err = asEvalError(e)
       }
@@ -47,7 +48,7 @@ export function junction(operands: readonly Eval[], decisive: boolean): Eval {
       if (vb === decisive) return decisive
       // The first error wins, as in longer chains.
       if (err) throw err
-      if (vb !== !decisive) throw notBool(op, vb)
+      if (vb !== !decisive) throw vb instanceof CelError ? vb : notBool(op, vb)
       return !decisive
     }
   }
@@ -57,7 +58,7 @@ export function junction(operands: readonly Eval[], decisive: boolean): Eval {
       try {
         const v = g(f)
         if (v === decisive) return decisive
-        if (v !== !decisive && !err) err = notBool(op, v)
+        if (v !== !decisive && !err) err = v instanceof CelError ? v : notBool(op, v)
       } catch (e) {
         if (!err) err = asEvalError(e)
       }

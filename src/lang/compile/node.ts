@@ -20,6 +20,11 @@ export interface CompiledNode {
   readonly path?: { readonly slot: number; readonly fields: readonly string[]; readonly bound: boolean }
   /** Relative cost estimate (see FunctionDecl.cost). */
   readonly cost: number
+  /**
+   * For `&&`/`||` operands: `run`, but returning instead of throwing the errors it can tell
+   * cheaply (a CelError as its value; others are still thrown). Only some nodes have one.
+   */
+  readonly errorAsValue?: Eval
 }
 
 export const constantNode = (value: unknown): CompiledNode => ({

@@ -7,7 +7,7 @@
  */
 
 import { isPlainObject, mapFind, mapHas } from '../runtime/maps.ts'
-import { fail, Optional } from '../runtime/values.ts'
+import { CelError, fail, Optional } from '../runtime/values.ts'
 import type { Eval, Frame } from './node.ts'
 
 const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype))
@@ -20,15 +20,18 @@ const missing = (field: string): never => fail('EVAL_NO_SUCH_FIELD', { field })
 
 /** Reads `field` of a value whose static type is a schema object. */
 export function objectField(o: unknown, field: string): unknown {
-  if (typeof o !== 'object' || o === null) return missing(field)
-  if (o instanceof Map) {
-    const v = mapFind(o, field)
-    return v === undefined ? missing(field) : v
-  }
-  if (!hasOwn(o, field)) return missing(field)
+  const v = presentField(o, field)
+  return v === undefined ? missing(field) : v
+}
+
+/** objectField without the error: undefined when the field is missing. */
+function presentField(o: unknown, field: string): unknown {
+  if (typeof o !== 'object' || o === null) return undefined
+  if (o instanceof Map) return mapFind(o, field)
+  if (!hasOwn(o, field)) return undefined
   const v = (o as Record<string, unknown>)[field]
   // In a schema object a null field is an absent one (JSON producers write both).
-  return v === undefined || v === null ? missing(field) : v
+  return v === null ? undefined : v
 }
 
 /** Reads `field` of a map or dynamically typed value; absent keys are EVAL_NO_SUCH_KEY. */
@@ -55,6 +58,29 @@ export function hasField(o: unknown, field: string, isObjectType: boolean): bool
     !isObjectType ||
     ((o as Record<string, unknown>)[field] !== undefined && (o as Record<string, unknown>)[field] !== null)
   )
+}
+
+/**
+ * What pathGetter(slot, fields) reads, for `has()` inside `&&`/`||`: the value, or — where the
+ * getter would throw EVAL_NO_SUCH_FIELD — that error returned, not thrown (one made at compile
+ * time per field). A rule like `has(event.device.fingerprint) && …` on an event without a device
+ * then costs no throw; the junction absorbs or raises the error exactly as before.
+ */
+export function pathProbe(slot: number, fields: readonly string[]): Eval {
+  const errors = fields.map((field) => new CelError('EVAL_NO_SUCH_FIELD', { field }))
+  return (f: Frame) => {
+    let o: unknown = f[slot]
+    for (let i = 0; i < fields.length; i++) {
+      const k = fields[i]!
+      const v = (o as any)?.[k]
+      if (v !== undefined && v !== null) o = v
+      else {
+        o = presentField(o, k)
+        if (o === undefined) return errors[i]
+      }
+    }
+    return o
+  }
 }
 
 /**

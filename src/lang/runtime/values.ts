@@ -118,14 +118,18 @@ const VALUE_FREE_PARAMS: ReadonlySet<string> = new Set(['function', 'args', 'fie
  */
 export class CelError {
   readonly code: ErrorCode
-  readonly message: string
   private readonly params: ErrorParams
   private readonly redactedParams: ErrorParams | true | undefined
+  /** The message, formatted when first read: most errors are absorbed by `&&`/`||` unread. */
+  private formatted: string | undefined = undefined
   constructor(code: ErrorCode, params: ErrorParams = {}, redactedParams?: ErrorParams | true) {
     this.code = code
-    this.message = formatMessage(code, params)
     this.params = params
     this.redactedParams = redactedParams
+  }
+  get message(): string {
+    this.formatted ??= formatMessage(this.code, this.params)
+    return this.formatted
   }
   /** The message without run-time values. */
   get redacted(): string {
