@@ -179,16 +179,17 @@ class Compiler {
       // `has(event.device.fingerprint)`: a missing device is an error the probe returns, so a
       // junction can absorb it without a throw.
       const probe = pathProbe(operand.path.slot, operand.path.fields)
+      const errorAsValue = (f: Frame) => {
+        const o = probe(f)
+        return o instanceof CelError ? o : hasField(o, field, isObject)
+      }
       return {
         run: (f) => {
-          const o = probe(f)
-          if (o instanceof CelError) throw o
-          return hasField(o, field, isObject)
+          const v = errorAsValue(f)
+          if (v instanceof CelError) throw v
+          return v
         },
-        errorAsValue: (f) => {
-          const o = probe(f)
-          return o instanceof CelError ? o : hasField(o, field, isObject)
-        },
+        errorAsValue,
         cost,
       }
     }
