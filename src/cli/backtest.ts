@@ -7,7 +7,7 @@
 
 import { backtest } from '../eval/backtest.ts'
 import { backtestText } from '../eval/backtest-text.ts'
-import type { Command, Io } from './command.ts'
+import { type Command, type Io, missingFlags, usageError } from './command.ts'
 import { flags, readEvents, readLabels } from './eval-input.ts'
 import { loadPackFrom } from './pack.ts'
 
@@ -43,9 +43,9 @@ export const backtestCommand: Command = {
       io,
     )
     if (!values) return 1
-    const missing = (['policy', 'baseline', 'events'] as const).filter((k) => !values[k])
-    if (missing.length) {
-      io.err(`bulwark backtest: missing ${missing.map((k) => `--${k}`).join(', ')}\n\n${this.usage}`)
+    const missing = missingFlags(values, ['policy', 'baseline', 'events'])
+    if (missing) {
+      io.err(usageError('backtest', missing, this.usage))
       return 1
     }
     const examples = values.examples === undefined ? 5 : Number(values.examples)

@@ -2,7 +2,7 @@
  * `bulwark check DIR`: loads a policy pack and reports every problem (exit 1) or a summary.
  */
 
-import type { Command } from './command.ts'
+import { type Command, usageError } from './command.ts'
 import { loadPackFrom } from './pack.ts'
 
 export const checkCommand: Command = {
@@ -16,7 +16,7 @@ export const checkCommand: Command = {
   async run(args, io) {
     const dir = args.find((a) => !a.startsWith('-'))
     if (!dir) {
-      io.err(this.usage)
+      io.err(usageError('check', 'missing the pack directory DIR', this.usage))
       return 1
     }
     const pack = await loadPackFrom(dir, io)

@@ -27,3 +27,34 @@ export const processIo: Io = {
     return Buffer.concat(chunks).toString('utf8')
   },
 }
+
+/**
+ * What a command prints on standard error (and exits 1) when it is run without what it needs:
+ * `bulwark NAME: PROBLEM`, a blank line, then its usage — the problem first, so nobody has to
+ * find it by comparing the usage with what they typed.
+ */
+export function usageError(name: string, problem: string, usage: string): string {
+  return `bulwark ${name}: ${problem}\n\n${usage}`
+}
+
+/** `missing --a, --b` for the required flags not given (absent or empty), or undefined. */
+export function missingFlags(
+  values: Readonly<Record<string, unknown>>,
+  required: readonly string[],
+): string | undefined {
+  const missing = required.filter((k) => {
+    const v = values[k]
+    return v === undefined || v === '' || (Array.isArray(v) && v.length === 0)
+  })
+  return missing.length ? `missing ${missing.map((k) => `--${k}`).join(', ')}` : undefined
+}
+
+/** `missing NAME` or `unexpected argument 'X'` when the positionals are not exactly `names`. */
+export function positionalProblem(
+  positionals: readonly string[],
+  names: readonly string[],
+): string | undefined {
+  if (positionals.length < names.length) return `missing ${names.slice(positionals.length).join(' ')}`
+  if (positionals.length > names.length) return `unexpected argument '${positionals[names.length]}'`
+  return undefined
+}

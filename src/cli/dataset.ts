@@ -12,7 +12,7 @@ import { onlineDataset } from '../datasets/training/online.ts'
 import { rowFormatOf } from '../datasets/training/write.ts'
 import { toTimestamp } from '../policy/fields.ts'
 import { openRepository } from '../store/index.ts'
-import type { Command, Io } from './command.ts'
+import { type Command, type Io, missingFlags, usageError } from './command.ts'
 import { flags, readEvents, readLabels } from './eval-input.ts'
 import { loadPackFrom } from './pack.ts'
 
@@ -67,7 +67,11 @@ export const datasetCommand: Command = {
     const online = values['data-dir'] !== undefined
     if (offline === online || !values.out) {
       io.err(
-        `bulwark dataset: give --out and either --policy, --events and --labels, or --data-dir\n\n${this.usage}`,
+        usageError(
+          'dataset',
+          'give --out and either --policy, --events and --labels, or --data-dir',
+          this.usage,
+        ),
       )
       return 1
     }
@@ -75,9 +79,9 @@ export const datasetCommand: Command = {
       rowFormatOf(values.out)
       let summary: { rows: number; labelled: number; malicious: number; columns: readonly string[] }
       if (offline) {
-        const missing = (['policy', 'events', 'labels'] as const).filter((k) => !values[k])
-        if (missing.length) {
-          io.err(`bulwark dataset: missing ${missing.map((k) => `--${k}`).join(', ')}\n\n${this.usage}`)
+        const missing = missingFlags(values, ['policy', 'events', 'labels'])
+        if (missing) {
+          io.err(usageError('dataset', missing, this.usage))
           return 1
         }
         // Every feature on every event type: the rows must hold what a model reading any

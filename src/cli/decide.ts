@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util'
 import { systemClock } from '../core/clock.ts'
 import { BulwarkError } from '../core/errors.ts'
 import { memoryEngine } from '../engine/pack-tests.ts'
-import type { Command } from './command.ts'
+import { type Command, missingFlags, usageError } from './command.ts'
 import { loadPackFrom } from './pack.ts'
 
 export const decideCommand: Command = {
@@ -25,11 +25,12 @@ export const decideCommand: Command = {
       allowPositionals: true,
       options: { policy: { type: 'string' } },
     })
-    if (!values.policy) {
-      io.err(this.usage)
+    const missing = missingFlags(values, ['policy'])
+    if (missing) {
+      io.err(usageError('decide', missing, this.usage))
       return 1
     }
-    const pack = await loadPackFrom(values.policy, io)
+    const pack = await loadPackFrom(values.policy!, io)
     if (!pack) return 1
     const text =
       positionals[0] && positionals[0] !== '-' ? readFileSync(positionals[0], 'utf8') : await io.stdin()

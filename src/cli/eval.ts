@@ -8,7 +8,7 @@ import { createWriteStream, openSync, type WriteStream, writeFileSync } from 'no
 import { evalText } from '../eval/eval-text.ts'
 import { htmlReport } from '../eval/html/page.ts'
 import { evaluate } from '../eval/run.ts'
-import type { Command, Io } from './command.ts'
+import { type Command, type Io, missingFlags, usageError } from './command.ts'
 import { flags, readEvents, readLabels } from './eval-input.ts'
 import { loadPackFrom } from './pack.ts'
 
@@ -48,9 +48,9 @@ export const evalCommand: Command = {
       io,
     )
     if (!values) return 1
-    const missing = (['policy', 'events', 'labels'] as const).filter((k) => !values[k])
-    if (missing.length) {
-      io.err(`bulwark eval: missing ${missing.map((k) => `--${k}`).join(', ')}\n\n${this.usage}`)
+    const missing = missingFlags(values, ['policy', 'events', 'labels'])
+    if (missing) {
+      io.err(usageError('eval', missing, this.usage))
       return 1
     }
     if (values.events === '-' && values.labels === '-') {

@@ -11,7 +11,7 @@ import { Environment } from '../lang/env.ts'
 import { toPlain } from '../lang/plain.ts'
 import { compileExpression } from '../lang/program.ts'
 import { isCelError, Timestamp } from '../lang/runtime/values.ts'
-import type { Command } from './command.ts'
+import { type Command, usageError } from './command.ts'
 
 export const exprCommand: Command = {
   name: 'expr',
@@ -32,7 +32,7 @@ export const exprCommand: Command = {
     })
     const expr = positionals.join(' ')
     if (!expr) {
-      io.err(this.usage)
+      io.err(usageError('expr', 'missing the expression EXPR', this.usage))
       return 1
     }
     const vars: Record<string, unknown> = {}

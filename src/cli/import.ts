@@ -10,7 +10,7 @@ import { type ImportSummary, importDataset } from '../datasets/import.ts'
 import { loadMapping } from '../datasets/mapping.ts'
 import { type EventCheck, packEventCheck } from '../datasets/pack-check.ts'
 import { formatDiagnostics } from '../lang/diagnostics.ts'
-import type { Command, Io } from './command.ts'
+import { type Command, type Io, missingFlags, usageError } from './command.ts'
 import { loadPackFrom } from './pack.ts'
 
 function human(s: ImportSummary): string {
@@ -63,8 +63,9 @@ export const importCommand: Command = {
         json: { type: 'boolean' },
       },
     })
-    if (!values.mapping || (!values.check && (!values.input?.length || !values.out))) {
-      io.err(this.usage)
+    const missing = missingFlags(values, values.check ? ['mapping'] : ['mapping', 'input', 'out'])
+    if (missing) {
+      io.err(usageError('import', missing, this.usage))
       return 1
     }
     const limit = values.limit === undefined ? undefined : Number(values.limit)
@@ -74,12 +75,12 @@ export const importCommand: Command = {
     }
     let text: string
     try {
-      text = readFileSync(values.mapping, 'utf8')
+      text = readFileSync(values.mapping!, 'utf8')
     } catch (e) {
       io.err(`cannot read ${values.mapping}: ${(e as Error).message}`)
       return 1
     }
-    const loaded = loadMapping(values.mapping, text)
+    const loaded = loadMapping(values.mapping!, text)
     if (!loaded.ok) {
       io.err(formatDiagnostics(loaded.diagnostics))
       io.err(`\n${loaded.diagnostics.length} problem(s) in ${values.mapping}`)

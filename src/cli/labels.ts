@@ -8,7 +8,7 @@
 
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import type { Command, Io } from './command.ts'
+import { type Command, type Io, usageError } from './command.ts'
 import { callServer, type ServerAnswer, ServerUnreachable } from './http.ts'
 
 const BATCH = 1000
@@ -131,8 +131,18 @@ export const labelsCommand: Command = {
       options: { url: { type: 'string' }, source: { type: 'string' } },
     })
     const [sub, file, ...extra] = positionals
-    if (sub !== 'import' || !file || extra.length > 0) {
-      io.err(this.usage)
+    const problem =
+      sub === undefined
+        ? 'missing the subcommand (import FILE)'
+        : sub !== 'import'
+          ? `unknown subcommand '${sub}'`
+          : file === undefined
+            ? 'missing FILE'
+            : extra.length > 0
+              ? `unexpected argument '${extra[0]}'`
+              : undefined
+    if (problem) {
+      io.err(usageError('labels', problem, this.usage))
       return 1
     }
     const url = (values.url ?? 'http://127.0.0.1:8080').replace(/\/+$/, '')
@@ -143,7 +153,7 @@ export const labelsCommand: Command = {
     }
     let input: string
     try {
-      input = file === '-' ? await io.stdin() : readFileSync(file, 'utf8')
+      input = file === '-' ? await io.stdin() : readFileSync(file!, 'utf8')
     } catch (e) {
       io.err(`cannot read ${file}: ${(e as Error).message}`)
       return 1

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util'
 import { BulwarkError } from '../core/errors.ts'
 import { isModelFormat } from '../models/load.ts'
 import { ModelOps } from '../models/service.ts'
-import type { Command, Io } from './command.ts'
+import { type Command, type Io, positionalProblem, usageError } from './command.ts'
 import { callServer } from './http.ts'
 
 const TARGET_USAGE = `--url URL [--key KEY] | --data-dir DIR   where the registry is (key default: BULWARK_API_KEY)
@@ -101,8 +101,11 @@ export const modelsDeployCommand: Command = {
         name: { type: 'string' },
       },
     })
-    if (positionals.length !== 1 || (values.shadow && values.champion)) {
-      io.err(this.usage)
+    const problem =
+      positionalProblem(positionals, ['DIR']) ??
+      (values.shadow && values.champion ? 'give --shadow or --champion, not both' : undefined)
+    if (problem) {
+      io.err(usageError('models deploy', problem, this.usage))
       return 1
     }
     const dir = positionals[0]!
@@ -164,8 +167,9 @@ export const modelsListCommand: Command = {
     ${TARGET_USAGE}`,
   async run(args, io) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS })
-    if (positionals.length) {
-      io.err(this.usage)
+    const problem = positionalProblem(positionals, [])
+    if (problem) {
+      io.err(usageError('models list', problem, this.usage))
       return 1
     }
     const t = target(values, io)
@@ -192,8 +196,9 @@ function roleChange(action: 'promote' | 'rollback'): Command {
     ${TARGET_USAGE}`,
     async run(args, io) {
       const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS })
-      if (positionals.length !== 1) {
-        io.err(this.usage)
+      const problem = positionalProblem(positionals, ['NAME'])
+      if (problem) {
+        io.err(usageError(`models ${action}`, problem, this.usage))
         return 1
       }
       const name = positionals[0]!

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { BulwarkError } from '../core/errors.ts'
 import { isModelFormat, loadModel, MODEL_FORMATS } from '../models/load.ts'
 import { scoreRow, textKeyOf } from '../models/rows.ts'
-import type { Command, Io } from './command.ts'
+import { type Command, type Io, missingFlags, usageError } from './command.ts'
 import { MODELS_REGISTRY_SUBCOMMANDS } from './models-registry.ts'
 
 const FLUSH_LINES = 1000
@@ -39,8 +39,11 @@ export const modelsScoreCommand: Command = {
         'text-field': { type: 'string' },
       },
     })
-    if (!values.model || positionals.length > 0) {
-      io.err(this.usage)
+    const problem =
+      missingFlags(values, ['model']) ??
+      (positionals.length > 0 ? `unexpected argument '${positionals[0]}'` : undefined)
+    if (problem) {
+      io.err(usageError('models score', problem, this.usage))
       return 1
     }
     if (values.format !== undefined && !isModelFormat(values.format)) {
@@ -57,7 +60,7 @@ export const modelsScoreCommand: Command = {
     }
     let model: Awaited<ReturnType<typeof loadModel>>
     try {
-      model = await loadModel(values.model, values.format)
+      model = await loadModel(values.model!, values.format)
     } catch (e) {
       if (e instanceof BulwarkError) {
         io.err(`${e.code}: ${e.message}`)

@@ -6,7 +6,7 @@
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { type ReplaySummary, replay } from '../engine/replay.ts'
-import type { Command, Io } from './command.ts'
+import { type Command, type Io, missingFlags, usageError } from './command.ts'
 import { loadPackFrom } from './pack.ts'
 
 /** A one-line progress bar on standard error, redrawn at most every 100 ms. */
@@ -73,15 +73,16 @@ export const replayCommand: Command = {
         json: { type: 'boolean' },
       },
     })
-    if (!values.policy || !values.events) {
-      io.err(this.usage)
+    const missing = missingFlags(values, ['policy', 'events'])
+    if (missing) {
+      io.err(usageError('replay', missing, this.usage))
       return 1
     }
-    const pack = await loadPackFrom(values.policy, io)
+    const pack = await loadPackFrom(values.policy!, io)
     if (!pack) return 1
     let input: string | Uint8Array
     try {
-      input = values.events === '-' ? await io.stdin() : readFileSync(values.events)
+      input = values.events === '-' ? await io.stdin() : readFileSync(values.events!)
     } catch (e) {
       io.err(`cannot read ${values.events}: ${(e as Error).message}`)
       return 1

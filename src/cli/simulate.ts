@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util'
 import { runSimulation } from '../sim/run.ts'
 import { DEFAULT_USERS } from '../sim/world.ts'
-import type { Command } from './command.ts'
+import { type Command, missingFlags, usageError } from './command.ts'
 
 const DEFAULT_START = '2026-01-05T00:00:00Z'
 
@@ -65,16 +65,15 @@ export const simulateCommand: Command = {
         json: { type: 'boolean' },
       },
     })
-    if (
-      values.seed === undefined ||
-      !values.out ||
-      (values.days === undefined) === (values.events === undefined)
-    ) {
-      io.err(
-        values.days !== undefined && values.events !== undefined
+    const problem =
+      missingFlags(values, ['seed', 'out']) ??
+      (values.days === undefined && values.events === undefined
+        ? 'give --days or --events'
+        : values.days !== undefined && values.events !== undefined
           ? 'give either --days or --events, not both'
-          : `${this.usage}`,
-      )
+          : undefined)
+    if (problem) {
+      io.err(usageError('simulate', problem, this.usage))
       return 1
     }
     const parsed = {
@@ -98,7 +97,7 @@ export const simulateCommand: Command = {
     const n = (v: number | string | undefined) => v as number | undefined
     const began = performance.now()
     const manifest = runSimulation({
-      out: values.out,
+      out: values.out!,
       seed: n(parsed.seed)!,
       start,
       ...(parsed.days !== undefined ? { days: n(parsed.days)! } : {}),

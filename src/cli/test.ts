@@ -4,7 +4,7 @@
 
 import { parseArgs } from 'node:util'
 import { runPackTests } from '../engine/pack-tests.ts'
-import type { Command } from './command.ts'
+import { type Command, usageError } from './command.ts'
 import { loadPackFrom } from './pack.ts'
 
 export const testCommand: Command = {
@@ -24,7 +24,7 @@ export const testCommand: Command = {
     })
     const dir = positionals[0]
     if (!dir) {
-      io.err(this.usage)
+      io.err(usageError('test', 'missing the pack directory DIR', this.usage))
       return 1
     }
     const pack = await loadPackFrom(dir, io)

@@ -6,7 +6,7 @@
 import { BulwarkError } from '../core/errors.ts'
 import { DEFAULT_TEXT_HASH } from '../models/text-hash.ts'
 import { DEFAULT_TRAIN, trainModel } from '../models/train/run.ts'
-import type { Command, Io } from './command.ts'
+import { type Command, type Io, missingFlags, usageError } from './command.ts'
 import { flags } from './eval-input.ts'
 
 const G = DEFAULT_TRAIN.gbdt
@@ -93,9 +93,9 @@ export const trainCommand: Command = {
       io,
     )
     if (!values) return 1
-    const missing = (['data', 'type', 'label', 'out'] as const).filter((k) => !values[k])
-    if (missing.length) {
-      io.err(`bulwark train: missing ${missing.map((k) => `--${k}`).join(', ')}\n\n${this.usage}`)
+    const missing = missingFlags(values, ['data', 'type', 'label', 'out'])
+    if (missing) {
+      io.err(usageError('train', missing, this.usage))
       return 1
     }
     if (values.type !== 'gbdt' && values.type !== 'logreg') {

@@ -121,9 +121,9 @@ describe('bulwark <command> --help', () => {
     expect(lines(r['help:check']!.stdout)[0]).toBe('bulwark check DIR')
   })
 
-  it('check without its directory prints the usage on stderr and exits 1', () => {
+  it('check without its directory says so, then prints the usage on stderr, and exits 1', () => {
     expect(r.checkBare!.code).toBe(1)
     expect(r.checkBare!.stdout).toBe('')
-    expect(r.checkBare!.stderr).toBe(r['help:check']!.stdout)
+    expect(r.checkBare!.stderr).toBe(`bulwark check: missing the pack directory DIR\n\n${r['help:check']!.stdout}`)
   })
 })

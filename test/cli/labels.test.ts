@@ -128,6 +128,7 @@ describe('bulwark labels import', () => {
     expect(r.unreachable.stdout).toBe(`imported 0 of 3 labels from ${clean}\n`)
     expect(r.unreachable.stderr).toMatch(/^stopped: cannot reach http:\/\/127\.0\.0\.1:9: /)
     expect(r.usage.code).toBe(1)
-    expect(lines(r.usage.stderr)[0]).toBe('bulwark labels import FILE [--url URL] [--source S]')
+    expect(lines(r.usage.stderr)[0]).toBe("bulwark labels: unknown subcommand 'export'")
+    expect(lines(r.usage.stderr)[2]).toBe('bulwark labels import FILE [--url URL] [--source S]')
   })
 })

@@ -176,9 +176,10 @@ describe('bulwark models score', () => {
     ])
   })
 
-  it('without --model prints the usage; an unreadable model is a MODEL_INVALID error', () => {
+  it('without --model says so and prints the usage; an unreadable model is a MODEL_INVALID error', () => {
     expect(r.usage.code).toBe(1)
-    expect(lines(r.usage.stderr)[0]).toBe(
+    expect(lines(r.usage.stderr)[0]).toBe('bulwark models score: missing --model')
+    expect(lines(r.usage.stderr)[2]).toBe(
       'bulwark models score --model FILE [--format F] [--input ROWS.jsonl] [--text-field NAME]',
     )
     expect(r.missingModel.code).toBe(1)

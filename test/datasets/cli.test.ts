@@ -77,7 +77,8 @@ describe('bulwark import', () => {
 
   it('prints the usage without arguments, and fails clearly on an unreadable input', () => {
     expect(r.bare.code).toBe(1)
-    expect(lines(r.bare.stderr)[0]).toMatch(/^bulwark import --mapping MAP.yaml --input FILE/)
+    expect(lines(r.bare.stderr)[0]).toBe('bulwark import: missing --mapping, --input, --out')
+    expect(lines(r.bare.stderr)[2]).toMatch(/^bulwark import --mapping MAP.yaml --input FILE/)
     expect(r.missing.code).toBe(1)
     expect(r.missing.stderr).toMatch(/^bulwark import: ENOENT/)
   })
