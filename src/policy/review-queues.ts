@@ -7,13 +7,11 @@
  * DEFAULT_REVIEW: a `default` queue and an `appeals` queue above it. See docs/review.md.
  */
 
-import { readFileSync } from 'node:fs'
-import { Ajv, type ValidateFunction } from 'ajv'
 import type { Diagnostic } from '../lang/diagnostics.ts'
 import { suggest } from '../lang/suggest.ts'
 import { type ActionContext, type ActionSpec, readActions } from './actions.ts'
 import { parseSpan } from './features.ts'
-import { formatPath } from './schemas.ts'
+import { checkSchema } from './schemas.ts'
 import { type PathItem, YamlFile } from './yaml.ts'
 
 export const REVIEW_FILE = 'review/queues.yaml'
@@ -93,14 +91,6 @@ export interface ReviewRefs {
   readonly actions: ActionContext
 }
 
-let validator: ValidateFunction | undefined
-function validate(value: unknown): ValidateFunction['errors'] {
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(
-    JSON.parse(readFileSync(new URL('../../schemas/policy/review.schema.json', import.meta.url), 'utf8')),
-  )
-  return validator(value) ? [] : (validator.errors ?? [])
-}
-
 const asList = (v: unknown): string[] | undefined =>
   v === undefined ? undefined : Array.isArray(v) ? v.map(String) : [String(v)]
 
@@ -123,19 +113,7 @@ export function reviewPlan(
     if (code === 'POLICY_SCHEMA') file.sink.report('POLICY_SCHEMA', { detail }, start, end)
     else file.sink.report('POLICY_INVALID', { detail }, start, end)
   }
-  for (const e of validate(value ?? null) ?? []) {
-    const path = e.instancePath
-      ? e.instancePath
-          .slice(1)
-          .split('/')
-          .map((p) => (/^\d+$/.test(p) ? Number(p) : p))
-      : []
-    const extra = (e.params as { additionalProperty?: string }).additionalProperty
-    report(
-      extra ? [...path, extra] : path,
-      `${formatPath(path) || 'the file'}: ${extra ? `unknown key '${extra}'` : e.message}`,
-    )
-  }
+  checkSchema('review', file, value ?? null)
   if (file.sink.hasErrors) return { plan: DEFAULT_REVIEW, diagnostics: file.sink.items }
   const v = value as Record<string, any>
   const defaultReasons = (v.reasons as string[] | undefined) ?? DEFAULT_REASONS

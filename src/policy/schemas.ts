@@ -1,6 +1,8 @@
 /**
- * Structural validation of pack files against the published JSON Schemas (schemas/policy/*.json,
- * the same files editors use), with each problem placed at its YAML line and column.
+ * Structural validation of YAML files against the published JSON Schemas (schemas/policy/*.json
+ * for pack files, schemas/datasets/mapping.schema.json for dataset mappings — the same files
+ * editors use), with each problem placed at its YAML line and column and said in words: the
+ * unknown key with a suggestion, the missing one, the allowed values, what a pattern expects.
  */
 
 import { readFileSync } from 'node:fs'
@@ -9,29 +11,42 @@ import { own } from '../core/own.ts'
 import { suggest } from '../lang/suggest.ts'
 import type { PathItem, YamlFile } from './yaml.ts'
 
-export type FileKind = 'manifest' | 'features' | 'lists' | 'rules' | 'tests' | 'model'
+export type FileKind = 'manifest' | 'features' | 'lists' | 'rules' | 'tests' | 'model' | 'review'
 
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true })
-const validators = new Map<FileKind, ValidateFunction>()
+const validators = new Map<string, ValidateFunction>()
 
 export function schemaPath(kind: FileKind): URL {
   return new URL(`../../schemas/policy/${kind}.schema.json`, import.meta.url)
 }
 
-function validator(kind: FileKind): ValidateFunction {
-  let v = validators.get(kind)
+/**
+ * The validator of a schema file, compiled once per process (every schema has an `$id`, which
+ * one Ajv instance accepts once).
+ */
+export function schemaValidator(url: URL): ValidateFunction {
+  let v = validators.get(url.href)
   if (!v) {
-    v = ajv.compile(JSON.parse(readFileSync(schemaPath(kind), 'utf8')))
-    validators.set(kind, v)
+    v = ajv.compile(JSON.parse(readFileSync(url, 'utf8')))
+    validators.set(url.href, v)
   }
   return v
 }
 
-/** Validates a parsed file; reports problems into the file's sink. Returns whether it is valid. */
+/** Validates a parsed pack file; reports problems into the file's sink. Returns whether it is valid. */
 export function checkSchema(kind: FileKind, file: YamlFile, value: unknown): boolean {
-  const validate = validator(kind)
+  const validate = schemaValidator(schemaPath(kind))
   if (validate(value)) return true
-  for (const e of mostSpecific(validate.errors ?? [])) {
+  reportSchemaErrors(file, validate.errors ?? [])
+  return false
+}
+
+/**
+ * Reports a schema's errors for a file into its sink as POLICY_SCHEMA, the most specific one per
+ * place; `whole` names the file where an error is about all of it ("the file", "the mapping").
+ */
+export function reportSchemaErrors(file: YamlFile, errors: ErrorObject[], whole = 'the file'): void {
+  for (const e of mostSpecific(errors)) {
     const path = pointerToPath(e.instancePath)
     const extra =
       e.keyword === 'additionalProperties'
@@ -40,9 +55,8 @@ export function checkSchema(kind: FileKind, file: YamlFile, value: unknown): boo
     // A key that is not valid here (unknown, or a name of the wrong form) is shown at the key.
     const key = extra ?? (e as { propertyName?: string }).propertyName
     const [start, end] = key !== undefined ? file.keyRange([...path, key]) : file.range(path)
-    file.sink.report('POLICY_SCHEMA', { detail: describe(path, e, extra) }, start, end)
+    file.sink.report('POLICY_SCHEMA', { detail: describe(path, e, key, whole) }, start, end)
   }
-  return false
 }
 
 /** Keywords that only wrap the errors of their subschemas. */
@@ -85,12 +99,13 @@ export function formatPath(path: readonly PathItem[]): string {
   return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '')
 }
 
-function describe(path: PathItem[], e: ErrorObject, extra: string | undefined): string {
-  const where = formatPath(path) || 'the file'
+/** The problem in words; `key` is the key it is about (unknown, or a name of the wrong form). */
+function describe(path: PathItem[], e: ErrorObject, key: string | undefined, whole: string): string {
+  const where = formatPath(path) || whole
   switch (e.keyword) {
     case 'additionalProperties': {
       const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {})
-      return `${where}: unknown key '${extra}'${suggest(extra ?? '', known)}`
+      return `${where}: unknown key '${key}'${suggest(key ?? '', known)}`
     }
     case 'required':
       return `${where}: missing '${(e.params as { missingProperty: string }).missingProperty}'`
@@ -98,20 +113,28 @@ function describe(path: PathItem[], e: ErrorObject, extra: string | undefined): 
       const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String)
       return `${where}: must be one of ${allowed.join(', ')}${suggest(String(e.data), allowed)}`
     }
-    case 'pattern':
-      return `${where}: '${String(e.data)}' is not valid here (expected ${hintForPattern((e.params as { pattern: string }).pattern)})`
+    case 'pattern': {
+      const expected = hintForPattern((e.params as { pattern: string }).pattern)
+      return key !== undefined
+        ? `${where}: '${key}' is not a valid name here (expected ${expected})`
+        : `${where}: '${String(e.data)}' is not valid here (expected ${expected})`
+    }
     case 'type':
-      return `${where}: must be ${(e.params as { type: string }).type}`
+      return `${where}: must be ${String((e.params as { type: string }).type).replace(/,/g, ', ')}`
     default:
       return `${where}: ${e.message}`
   }
 }
 
 function hintForPattern(pattern: string): string {
-  if (pattern.includes('(s|m|h|d)')) return 'a span such as 30s, 10m, 1h or 7d'
+  if (pattern.endsWith('(ms|s|m|h|d)$')) return 'a span such as 500ms, 1s, 10m, 1h or 1d'
+  if (pattern.endsWith('(s|m|h|d)$')) return 'a span such as 30s, 10m, 1h or 7d'
   if (pattern.includes('list<'))
     return 'a type: string, int, double, bool, timestamp, duration, ip, dyn, list<T> or map<string, T>'
-  if (pattern.includes('\\.')) return 'a field path such as device.id'
+  if (pattern.includes('\\.'))
+    return pattern.includes('A-Z')
+      ? 'a field path such as device.id'
+      : 'a field path in lower case such as device.id'
   const name = /^\^\[([^\]]+)\]\[([^\]]+)\]\*\$$/.exec(pattern)
   if (name) return `${describeClass(name[2]!, 'and')}, starting with ${describeClass(name[1]!, 'or', true)}`
   return `the pattern ${pattern}`

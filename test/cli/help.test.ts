@@ -124,6 +124,8 @@ describe('bulwark <command> --help', () => {
   it('check without its directory says so, then prints the usage on stderr, and exits 1', () => {
     expect(r.checkBare!.code).toBe(1)
     expect(r.checkBare!.stdout).toBe('')
-    expect(r.checkBare!.stderr).toBe(`bulwark check: missing the pack directory DIR\n\n${r['help:check']!.stdout}`)
+    expect(r.checkBare!.stderr).toBe(
+      `bulwark check: missing the pack directory DIR\n\n${r['help:check']!.stdout}`,
+    )
   })
 })

@@ -63,7 +63,7 @@ label:
 `
     expect(problems(text)).toEqual([
       "3:3: POLICY_SCHEMA event: missing 'time'",
-      "5:5: POLICY_SCHEMA event.fields: 'Actor.ID' is not a valid name here (expected a field path in lower case such as actor.id)",
+      "5:5: POLICY_SCHEMA event.fields: 'Actor.ID' is not a valid name here (expected a field path in lower case such as device.id)",
       "8:9: POLICY_SCHEMA label.area: must be one of fake_accounts, fake_traffic, spam, scraping, cyberbullying, live_room, incentive_fraud, monetization_abuse (did you mean 'spam'?)",
     ])
     expect(problems('event: 3\n')).toEqual([

@@ -511,6 +511,22 @@ describe('POLICY_SCHEMA', () => {
     expectPointsAt(ds[1]!, '1x')
   })
 
+  it("a test step's `after` explains its span, milliseconds included", () => {
+    const ds = problems({
+      'bulwark.yaml': SMALL,
+      'tests/a.yaml': yaml(
+        'tests:',
+        '  - name: t',
+        '    steps:',
+        '      - { after: 2 weeks, event: { type: signup } }',
+      ),
+    })
+    expect(ds.map((d) => d.message)).toEqual([
+      "tests[0].steps[0].after: '2 weeks' is not valid here (expected a span such as 500ms, 1s, 10m, 1h or 1d)",
+    ])
+    expectPointsAt(ds[0]!, '2 weeks')
+  })
+
   it('a rule condition must be a string (when: true is YAML for a boolean)', () => {
     const d = only(problems(ruleWith('    when: true')))
     expect(where([d])).toEqual(['rules/a.yaml:3:11 POLICY_SCHEMA'])

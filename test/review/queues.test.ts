@@ -121,7 +121,7 @@ routes:
   it('refuses unknown keys, bad spans and shares, and a missing appeals queue', () => {
     expect(
       problems('default_queue: a\nqueues:\n  a: { sla: 1 hour, qa_share: 2, colour: red }\n').join('\n'),
-    ).toMatch(/sla.*pattern|must match pattern/)
+    ).toMatch(/queues\.a\.sla: '1 hour' is not valid here \(expected a span such as 30s, 10m, 1h or 7d\)/)
     expect(problems('default_queue: a\nqueues:\n  a: { sla: 1h, colour: red }\n').join('\n')).toMatch(
       /unknown key 'colour'/,
     )

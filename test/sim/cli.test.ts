@@ -61,7 +61,9 @@ describe('bulwark simulate', () => {
       /^bulwark simulate: missing --out\n\nbulwark simulate --seed N \(--days D \| --events N\) --out DIR/,
     )
     expect(r.both.code).toBe(1)
-    expect(r.both.stderr).toMatch(/^bulwark simulate: give either --days or --events, not both\n\nbulwark simulate --seed/)
+    expect(r.both.stderr).toMatch(
+      /^bulwark simulate: give either --days or --events, not both\n\nbulwark simulate --seed/,
+    )
     expect(r.evasion.code).toBe(1)
     expect(r.evasion.stderr).toBe('--evasion must be between 0 and 1, got 1.5\n')
     expect(r.seed.code).toBe(1)
