@@ -105,39 +105,44 @@ export type Expr =
   | StructExpr
   | ComprehensionExpr
 
-/** Visits every node once, parents before children. */
-export function walk(e: Expr, visit: (e: Expr) => void): void {
-  visit(e)
+/** Calls `f` with each direct child of `e`, in source order (the one place that knows them). */
+export function forEachChild(e: Expr, f: (child: Expr) => void): void {
   switch (e.kind) {
     case 'select':
-      walk(e.operand, visit)
+      f(e.operand)
       break
     case 'call':
-      if (e.target) walk(e.target, visit)
-      for (const a of e.args) walk(a, visit)
+      if (e.target) f(e.target)
+      for (const a of e.args) f(a)
       break
     case 'list':
-      for (const x of e.elements) walk(x, visit)
+      for (const x of e.elements) f(x)
       break
     case 'map':
       for (const en of e.entries) {
-        walk(en.key, visit)
-        walk(en.value, visit)
+        f(en.key)
+        f(en.value)
       }
       break
     case 'struct':
-      for (const f of e.fields) walk(f.value, visit)
+      for (const field of e.fields) f(field.value)
       break
     case 'comprehension':
-      walk(e.range, visit)
-      walk(e.accuInit, visit)
-      walk(e.loopCondition, visit)
-      walk(e.loopStep, visit)
-      walk(e.result, visit)
+      f(e.range)
+      f(e.accuInit)
+      f(e.loopCondition)
+      f(e.loopStep)
+      f(e.result)
       break
     default:
       break
   }
+}
+
+/** Visits every node once, parents before children. */
+export function walk(e: Expr, visit: (e: Expr) => void): void {
+  visit(e)
+  forEachChild(e, (c) => walk(c, visit))
 }
 
 /** Dotted name of an identifier or a chain of selects on one (`a.b.c`), or undefined. */

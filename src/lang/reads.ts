@@ -6,7 +6,7 @@
  * `cel.bind` are locals, never the variable they shadow.
  */
 
-import type { Expr } from './ast.ts'
+import { type Expr, forEachChild } from './ast.ts'
 import type { CheckedExpr } from './checker.ts'
 
 /** Variable name → the fields read, or null when the whole value is. Unread variables are absent. */
@@ -27,36 +27,7 @@ export function variableReads(checked: CheckedExpr): VariableReads {
       read(ref.name, fieldOf(e, parent))
       return
     }
-    switch (e.kind) {
-      case 'select':
-        visit(e.operand, e)
-        break
-      case 'call':
-        if (e.target) visit(e.target, e)
-        for (const a of e.args) visit(a, e)
-        break
-      case 'list':
-        for (const x of e.elements) visit(x, e)
-        break
-      case 'map':
-        for (const en of e.entries) {
-          visit(en.key, e)
-          visit(en.value, e)
-        }
-        break
-      case 'struct':
-        for (const f of e.fields) visit(f.value, e)
-        break
-      case 'comprehension':
-        visit(e.range, e)
-        visit(e.accuInit, e)
-        visit(e.loopCondition, e)
-        visit(e.loopStep, e)
-        visit(e.result, e)
-        break
-      default:
-        break
-    }
+    forEachChild(e, (c) => visit(c, e))
   }
   visit(checked.expr, undefined)
   return out

@@ -14,7 +14,7 @@
  * Nesting depth and node count are limited (ParseLimits) so hostile input cannot exhaust the stack.
  */
 
-import { type Expr, qualifiedName } from '../ast.ts'
+import { type Expr, forEachChild, qualifiedName } from '../ast.ts'
 import type { DiagnosticSink } from '../diagnostics.ts'
 import { parseIntLiteral, parseUintLiteral } from '../runtime/int64.ts'
 import { type At, cover, NodeFactory } from './factory.ts'
@@ -552,33 +552,7 @@ function treeHeight(root: Expr): number {
   while (stack.length) {
     const [e, h] = stack.pop()!
     if (h > max) max = h
-    const push = (c: Expr) => stack.push([c, h + 1])
-    switch (e.kind) {
-      case 'select':
-        push(e.operand)
-        break
-      case 'call':
-        if (e.target) push(e.target)
-        e.args.forEach(push)
-        break
-      case 'list':
-        e.elements.forEach(push)
-        break
-      case 'map':
-        for (const en of e.entries) {
-          push(en.key)
-          push(en.value)
-        }
-        break
-      case 'struct':
-        for (const f of e.fields) push(f.value)
-        break
-      case 'comprehension':
-        ;[e.range, e.accuInit, e.loopCondition, e.loopStep, e.result].forEach(push)
-        break
-      default:
-        break
-    }
+    forEachChild(e, (c) => stack.push([c, h + 1]))
   }
   return max
 }
