@@ -23,7 +23,7 @@
  * is then recompiled with those reads replaced by a variable the frame never sets.
  */
 
-import type { Expr } from '../lang/ast.ts'
+import { type Expr, forEachChild } from '../lang/ast.ts'
 import type { Frame } from '../lang/compile/node.ts'
 import { compileExpression, type Program } from '../lang/program.ts'
 import { CelError, isCelError } from '../lang/runtime/values.ts'
@@ -122,44 +122,17 @@ function eventReads(program: Program, piiStrings: ReadonlySet<string>): EventRea
       reads.push({ path, start: e.start, end: e.end })
       return
     }
-    switch (e.kind) {
-      case 'select':
-        if (e.testOnly && chainPath(e.operand, refs) !== undefined) return
-        visit(e.operand)
+    // Presence tests and comparisons of two PII strings read no value (see above).
+    if (e.kind === 'select' && e.testOnly && chainPath(e.operand, refs) !== undefined) return
+    if (e.kind === 'call') {
+      if (e.fn === 'hasValue' && e.target && e.args.length === 0 && chainPath(e.target, refs) !== undefined)
         return
-      case 'call': {
-        if (e.fn === 'hasValue' && e.target && e.args.length === 0 && chainPath(e.target, refs) !== undefined)
-          return
-        if ((e.fn === '_==_' || e.fn === '_!=_') && !e.target && e.args.length === 2) {
-          const [a, b] = e.args.map((x) => chainPath(x, refs))
-          if (a !== undefined && b !== undefined && piiStrings.has(a) && piiStrings.has(b)) return
-        }
-        if (e.target) visit(e.target)
-        for (const a of e.args) visit(a)
-        return
+      if ((e.fn === '_==_' || e.fn === '_!=_') && !e.target && e.args.length === 2) {
+        const [a, b] = e.args.map((x) => chainPath(x, refs))
+        if (a !== undefined && b !== undefined && piiStrings.has(a) && piiStrings.has(b)) return
       }
-      case 'list':
-        for (const x of e.elements) visit(x)
-        return
-      case 'map':
-        for (const en of e.entries) {
-          visit(en.key)
-          visit(en.value)
-        }
-        return
-      case 'struct':
-        for (const f of e.fields) visit(f.value)
-        return
-      case 'comprehension':
-        visit(e.range)
-        visit(e.accuInit)
-        visit(e.loopCondition)
-        visit(e.loopStep)
-        visit(e.result)
-        return
-      default:
-        return
     }
+    forEachChild(e, visit)
   }
   visit(r.checked.expr)
   return reads
