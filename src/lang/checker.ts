@@ -228,12 +228,8 @@ class Checker {
     return undefined
   }
 
-  private ident(name: string, e: Expr): Type {
-    const local = name.startsWith('.') ? undefined : this.local(name)
-    if (local) {
-      this.refs.set(e.id, { kind: 'local', name })
-      return local
-    }
+  /** The variable, else the type, that `name` (perhaps dotted) denotes, recorded as `e`'s reference. */
+  private named(name: string, e: Expr): Type | undefined {
     const v = this.resolveVariable(name)
     if (v) {
       this.refs.set(e.id, { kind: 'variable', name: v.name })
@@ -244,6 +240,17 @@ class Checker {
       this.refs.set(e.id, { kind: 'type', type: denoted })
       return typeOf(denoted)
     }
+    return undefined
+  }
+
+  private ident(name: string, e: Expr): Type {
+    const local = name.startsWith('.') ? undefined : this.local(name)
+    if (local) {
+      this.refs.set(e.id, { kind: 'local', name })
+      return local
+    }
+    const named = this.named(name, e)
+    if (named) return named
     if (this.dynamic) {
       this.refs.set(e.id, { kind: 'unbound', name })
       return T.dyn
@@ -259,16 +266,8 @@ class Checker {
     // `a.b.c` may name a variable declared with a dotted name; the longest such name wins.
     const q = e.testOnly ? undefined : qualifiedName(e)
     if (q && !this.local(q.split('.')[0]!.replace(/^\./, ''))) {
-      const v = this.resolveVariable(q)
-      if (v) {
-        this.refs.set(e.id, { kind: 'variable', name: v.name })
-        return v.type
-      }
-      const denoted = own(TYPE_DENOTATIONS, q.replace(/^\./, ''))
-      if (denoted) {
-        this.refs.set(e.id, { kind: 'type', type: denoted })
-        return typeOf(denoted)
-      }
+      const named = this.named(q, e)
+      if (named) return named
     }
     const operand = this.visit(e.operand)
     const r = substitute(operand, this.subst)
