@@ -10,6 +10,7 @@ import { backtestText } from '../eval/backtest-text.ts'
 import { type Command, type Io, missingFlags, usageError } from './command.ts'
 import { flags, readEvents, readLabels } from './eval-input.ts'
 import { loadPackFrom } from './pack.ts'
+import { terminalProgress } from './progress.ts'
 
 export const backtestCommand: Command = {
   name: 'backtest',
@@ -26,6 +27,7 @@ export const backtestCommand: Command = {
                    precision, recall, damage prevented and benign friction per area
   --examples N     example event ids per count (default 5)
   --json           print the result as one JSON object, the last line of standard output
+  On a terminal, without --json, a progress bar for each replay runs on standard error.
   Exit 1 if a flag is wrong, a pack does not load or a file cannot be read.`,
   async run(args, io: Io) {
     const values = flags(
@@ -65,7 +67,9 @@ export const backtestCommand: Command = {
     if (!events) return 1
     const labels = values.labels ? await readLabels(values.labels, io) : undefined
     if (values.labels && !labels) return 1
-    const report = await backtest(candidate, baseline, events, labels, examples)
+    const report = await backtest(candidate, baseline, events, labels, examples, (pass) =>
+      terminalProgress(values.json, pass),
+    )
     if (values.json) io.out(JSON.stringify(report))
     else io.out(backtestText(report))
     return 0

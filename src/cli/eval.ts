@@ -11,6 +11,7 @@ import { evaluate } from '../eval/run.ts'
 import { type Command, type Io, missingFlags, usageError } from './command.ts'
 import { flags, readEvents, readLabels } from './eval-input.ts'
 import { loadPackFrom } from './pack.ts'
+import { terminalProgress } from './progress.ts'
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -30,7 +31,8 @@ export const evalCommand: Command = {
   --json           print the report as one JSON object, the last line of standard output
   --report FILE    also write a self-contained HTML report with charts
   --out FILE       also write every decision, one JSON object per line
-  Label lines that do not parse are reported on standard error with their line numbers.
+  Label lines that do not parse are reported on standard error with their line numbers. On a
+  terminal, without --json, a progress bar runs on standard error.
   Exit 1 if a flag is wrong, the pack does not load or a file cannot be read.`,
   async run(args, io: Io) {
     const values = flags(
@@ -72,7 +74,9 @@ export const evalCommand: Command = {
         return 1
       }
     }
+    const progress = terminalProgress(values.json)
     const { report, replay } = await evaluate(pack, events, labels, {
+      ...(progress ? { onProgress: progress } : {}),
       ...(file
         ? { onDecision: (d, duplicate) => file.write(`${JSON.stringify({ ...d, duplicate })}\n`) }
         : {}),

@@ -8,21 +8,7 @@ import { parseArgs } from 'node:util'
 import { type ReplaySummary, replay } from '../engine/replay.ts'
 import { type Command, type Io, missingFlags, usageError } from './command.ts'
 import { loadPackFrom } from './pack.ts'
-
-/** A one-line progress bar on standard error, redrawn at most every 100 ms. */
-function progressBar(stream: NodeJS.WriteStream): (done: number, total: number) => void {
-  let last = 0
-  return (done, total) => {
-    const now = Date.now()
-    if (done < total && now - last < 100) return
-    last = now
-    const width = 30
-    const filled = total ? Math.round((done / total) * width) : width
-    const pct = total ? Math.floor((done / total) * 100) : 100
-    stream.write(`\r[${'='.repeat(filled)}${' '.repeat(width - filled)}] ${pct}% ${done}/${total} events`)
-    if (done === total) stream.write('\n')
-  }
-}
+import { terminalProgress } from './progress.ts'
 
 function human(s: ReplaySummary): string {
   const lines = [
@@ -89,9 +75,10 @@ export const replayCommand: Command = {
     }
     const file: WriteStream | undefined = values.out ? createWriteStream(values.out) : undefined
     const write = file ? (line: string) => file.write(`${line}\n`) : values.json ? undefined : io.out
+    const progress = terminalProgress(values.json)
     const summary = await replay(pack, input, {
       ...(write ? { onDecision: (d, duplicate) => write(JSON.stringify({ ...d, duplicate })) } : {}),
-      ...(process.stderr.isTTY && !values.json ? { onProgress: progressBar(process.stderr) } : {}),
+      ...(progress ? { onProgress: progress } : {}),
     })
     if (file)
       await new Promise<void>((resolve, reject) =>

@@ -30,19 +30,23 @@ export async function backtest(
   events: ParsedEvents,
   labels: Labels | undefined,
   examples = 5,
+  /** The progress callback, if any, for each of the two replays (baseline first). */
+  progressOf?: (pass: 'baseline' | 'candidate') => ((done: number, total: number) => void) | undefined,
 ): Promise<BacktestReport> {
   // Events are keyed by their id, or by their line when they have none.
-  const run = async (pack: Pack) => {
+  const run = async (pack: Pack, pass: 'baseline' | 'candidate') => {
     const digests: DecisionDigest[] = []
+    const onProgress = progressOf?.(pass)
     const result = await evaluate(pack, events, labels ?? parseLabels(''), {
       onDecision: (d, duplicate, event, _time, line) => {
         if (!duplicate) digests.push(digestOf(typeof event.id === 'string' ? event.id : `line ${line}`, d))
       },
+      ...(onProgress ? { onProgress } : {}),
     })
     return { digests, ...result }
   }
-  const before = await run(baseline)
-  const after = await run(candidate)
+  const before = await run(baseline, 'baseline')
+  const after = await run(candidate, 'candidate')
   const areas = new Map<string, string | undefined>()
   for (const r of baseline.rules) areas.set(r.id, r.area)
   for (const r of candidate.rules) areas.set(r.id, r.area)

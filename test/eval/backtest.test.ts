@@ -95,6 +95,18 @@ describe('backtest', () => {
     })
     expect(same.rules).toEqual({ added: [], removed: [], changed: {} })
   })
+
+  it('reports the progress of each replay, the baseline first, each ending at its total', async () => {
+    const pack = dirs.load(packFiles())
+    const calls: [string, number, number][] = []
+    await backtest(pack, pack, parseEvents(EVENTS), undefined, 1, (pass) => (done, total) => {
+      calls.push([pass, done, total])
+    })
+    const n = parseEvents(EVENTS).events.length // every event line, a repeated id included
+    expect(calls.at(0)).toEqual(['baseline', n, n])
+    expect(calls.at(-1)).toEqual(['candidate', n, n])
+    expect(calls.map((c) => c[0])).toEqual(['baseline', 'candidate'])
+  })
 })
 
 describe('backtest of events without ids', () => {
