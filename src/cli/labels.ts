@@ -8,7 +8,7 @@
 
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { type Command, type Io, usageError } from './command.ts'
+import { type Command, type Io, positionalProblem, usageError } from './command.ts'
 import { callServer, type ServerAnswer, ServerUnreachable } from './http.ts'
 
 const BATCH = 1000
@@ -130,17 +130,13 @@ export const labelsCommand: Command = {
       allowPositionals: true,
       options: { url: { type: 'string' }, source: { type: 'string' } },
     })
-    const [sub, file, ...extra] = positionals
+    const [sub, ...rest] = positionals
     const problem =
       sub === undefined
         ? 'missing the subcommand (import FILE)'
         : sub !== 'import'
           ? `unknown subcommand '${sub}'`
-          : file === undefined
-            ? 'missing FILE'
-            : extra.length > 0
-              ? `unexpected argument '${extra[0]}'`
-              : undefined
+          : positionalProblem(rest, ['FILE'])
     if (problem) {
       io.err(usageError('labels', problem, this.usage))
       return 1
@@ -151,9 +147,10 @@ export const labelsCommand: Command = {
       io.err('bulwark labels: set BULWARK_API_KEY to the API key of the server')
       return 1
     }
+    const file = rest[0]!
     let input: string
     try {
-      input = file === '-' ? await io.stdin() : readFileSync(file!, 'utf8')
+      input = file === '-' ? await io.stdin() : readFileSync(file, 'utf8')
     } catch (e) {
       io.err(`cannot read ${file}: ${(e as Error).message}`)
       return 1

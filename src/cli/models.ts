@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { BulwarkError } from '../core/errors.ts'
 import { isModelFormat, loadModel, MODEL_FORMATS } from '../models/load.ts'
 import { scoreRow, textKeyOf } from '../models/rows.ts'
-import { type Command, type Io, missingFlags, usageError } from './command.ts'
+import { type Command, type Io, missingFlags, positionalProblem, usageError } from './command.ts'
 import { MODELS_REGISTRY_SUBCOMMANDS } from './models-registry.ts'
 
 const FLUSH_LINES = 1000
@@ -39,9 +39,7 @@ export const modelsScoreCommand: Command = {
         'text-field': { type: 'string' },
       },
     })
-    const problem =
-      missingFlags(values, ['model']) ??
-      (positionals.length > 0 ? `unexpected argument '${positionals[0]}'` : undefined)
+    const problem = missingFlags(values, ['model']) ?? positionalProblem(positionals, [])
     if (problem) {
       io.err(usageError('models score', problem, this.usage))
       return 1
